@@ -1,0 +1,69 @@
+"""dlapps: ready-to-train deep-learning applications on TensorFlow and Keras.
+
+`import dlapps` and listing recipes do not import TensorFlow; the names below
+that need it (`explain`, `resolve_strategy`, `layers`, ...) are loaded on
+first use.
+"""
+
+import importlib
+
+from dlapps import config, data, errors
+from dlapps.config import RecipeConfig
+from dlapps.recipe import Recipe
+from dlapps.registry import (
+    get_recipe_class,
+    iter_recipe_classes,
+    list_recipes,
+    load_recipe,
+    register_recipe,
+    unregister_recipe,
+)
+from dlapps.version import __version__
+
+_LAZY = {
+    "explain": ("dlapps.explain", "explain"),
+    "Explanation": ("dlapps.explain", "Explanation"),
+    "resolve_strategy": ("dlapps.distribute", "resolve_strategy"),
+    "load_run": ("dlapps.run_folder", "load_run"),
+    "callbacks": ("dlapps.callbacks", None),
+    "layers": ("dlapps.layers", None),
+    "losses": ("dlapps.losses", None),
+    "testing": ("dlapps.testing", None),
+}
+
+__all__ = [
+    "Explanation",
+    "Recipe",
+    "RecipeConfig",
+    "__version__",
+    "callbacks",
+    "config",
+    "data",
+    "errors",
+    "explain",
+    "get_recipe_class",
+    "iter_recipe_classes",
+    "layers",
+    "list_recipes",
+    "load_recipe",
+    "load_run",
+    "losses",
+    "register_recipe",
+    "resolve_strategy",
+    "testing",
+    "unregister_recipe",
+]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'dlapps' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = getattr(module, attribute) if attribute else module
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

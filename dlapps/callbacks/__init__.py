@@ -1,0 +1,5 @@
+"""Keras callbacks shared by recipes."""
+
+from dlapps.callbacks.best_weights_checkpoint import BestWeightsCheckpoint
+
+__all__ = ["BestWeightsCheckpoint"]

@@ -1,0 +1,6 @@
+"""Data helpers shared by recipes."""
+
+from dlapps.data.sources import resolve_source
+from dlapps.data.splits import split_by_group
+
+__all__ = ["resolve_source", "split_by_group"]

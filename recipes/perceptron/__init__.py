@@ -1,0 +1,3 @@
+from dlapps.recipes.perceptron.perceptron_recipe import Perceptron, PerceptronConfig
+
+__all__ = ["Perceptron", "PerceptronConfig"]
