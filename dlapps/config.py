@@ -12,7 +12,8 @@ configs without it.
 import dataclasses
 import types
 import typing
-from typing import Any, Literal, Mapping
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from dlapps.errors import ConfigError
 
@@ -111,9 +112,7 @@ class RecipeConfig:
             key, sep, raw = assignment.partition("=")
             key = key.strip()
             if not sep or not key:
-                raise ConfigError(
-                    f"Overrides must look like KEY=VALUE. Received: {assignment!r}"
-                )
+                raise ConfigError(f"Overrides must look like KEY=VALUE. Received: {assignment!r}")
             _check_keys(type(self), {key: raw})
             overrides[key] = _parse_string(key, kinds[key], raw.strip())
         return dataclasses.replace(self, **overrides)

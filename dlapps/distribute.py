@@ -3,8 +3,6 @@
 import json
 import os
 
-import tensorflow as tf
-
 from dlapps.errors import ConfigError
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
@@ -30,6 +28,8 @@ def resolve_strategy(strategy="auto"):
     >>> with strategy.scope():
     ...     model = recipe.build_model()
     """
+    import tensorflow as tf  # here, so the CLI can list STRATEGIES without TensorFlow
+
     if isinstance(strategy, tf.distribute.Strategy):
         return strategy
     gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
@@ -50,7 +50,8 @@ def resolve_strategy(strategy="auto"):
     if strategy == "tpu":
         return _tpu_strategy()
     raise ConfigError(
-        f"Unknown strategy. Expected one of {', '.join(STRATEGIES)}. Received: strategy={strategy!r}"
+        f"Unknown strategy. Expected one of {', '.join(STRATEGIES)}. "
+        f"Received: strategy={strategy!r}"
     )
 
 
@@ -69,10 +70,12 @@ def _require_tf_config():
         raise ConfigError(
             f"TF_CONFIG must be JSON with 'cluster.worker' and 'task.index' ({error}). "
             f"Received: TF_CONFIG={raw!r}"
-        )
+        ) from error
 
 
 def _tpu_strategy():
+    import tensorflow as tf
+
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
             tpu=os.environ.get("TPU_NAME", "local")
@@ -80,5 +83,5 @@ def _tpu_strategy():
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
     except (ValueError, tf.errors.OpError) as error:
-        raise ConfigError(f"strategy='tpu' found no TPU: {error}")
+        raise ConfigError(f"strategy='tpu' found no TPU: {error}") from error
     return tf.distribute.TPUStrategy(resolver)

@@ -56,9 +56,7 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
     run.tidy_history()
     metrics = recipe.evaluate(val if val is not None else train)
     run.write_metrics(metrics)
-    run.write_model_card(
-        recipe, metrics, "validation data" if val is not None else "training data"
-    )
+    run.write_model_card(recipe, metrics, "validation data" if val is not None else "training data")
     return history
 
 

@@ -50,7 +50,9 @@ def export(recipe, path, format="saved_model"):
             from the Keras model's.
     """
     if format not in FORMATS:
-        raise ExportError(f"Unknown export format. Expected one of {FORMATS}. Received: format={format!r}")
+        raise ExportError(
+            f"Unknown export format. Expected one of {FORMATS}. Received: format={format!r}"
+        )
     path = Path(path).expanduser()
     if path.exists():
         raise ExportError(f"Export target exists; remove it or choose another path: {path}")
@@ -86,8 +88,10 @@ def write_saved_model(model, signatures, path):
 def signature_arguments(input_signature, inputs):
     """Maps raw inputs onto a signature's named arguments."""
     values = inputs if isinstance(inputs, (tuple, list)) else [inputs]
-    return {spec.name: tf.convert_to_tensor(value, spec.dtype)
-            for spec, value in zip(input_signature, values)}
+    return {
+        spec.name: tf.convert_to_tensor(value, spec.dtype)
+        for spec, value in zip(input_signature, values, strict=True)
+    }
 
 
 def verify_saved_model(path, signatures, inputs, expected):
@@ -124,7 +128,7 @@ def _compare(what, expected, got):
         want = np.asarray(value)
         have = np.asarray(got[key])
         if want.shape != have.shape or not np.allclose(want, have, rtol=RTOL, atol=ATOL):
+            gap = np.max(np.abs(want - have)) if want.shape == have.shape else "n/a (shapes)"
             raise ExportError(
-                f"{what} output '{key}' differs from the Keras model's "
-                f"(max abs difference {np.max(np.abs(want - have)) if want.shape == have.shape else 'n/a'})."
+                f"{what} output '{key}' differs from the Keras model's (max abs difference {gap})."
             )

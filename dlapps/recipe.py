@@ -89,9 +89,7 @@ class Recipe:
     def compile_arguments(self):
         """Returns `model.compile` keyword arguments other than the optimizer
         (`loss`, `metrics`, ...)."""
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement compile_arguments()."
-        )
+        raise NotImplementedError(f"{type(self).__name__} must implement compile_arguments().")
 
     def adapt(self, model, train):
         """Adapts preprocessing layers (normalization, vocabularies) to `train`."""
@@ -176,13 +174,25 @@ class Recipe:
         """
         from dlapps.engine import fit
 
-        return fit(self, train, val, strategy=strategy, run_dir=run_dir,
-                   callbacks=callbacks, verbose=verbose)
+        return fit(
+            self,
+            train,
+            val,
+            strategy=strategy,
+            run_dir=run_dir,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
 
-    def evaluate(self, data):
-        """Returns the recipe's metrics on `data` as `{name: float}`."""
+    def evaluate(self, data, verbose=0):
+        """Returns the recipe's metrics on `data` as `{name: float}`.
+
+        Args:
+            data: a batched `tf.data.Dataset` of `(inputs, targets)`.
+            verbose: 0 for silence, `"auto"` or 1 for a progress bar.
+        """
         self._require_model()
-        results = self.model.evaluate(data, return_dict=True, verbose=0)
+        results = self.model.evaluate(data, return_dict=True, verbose=verbose)
         return {key: float(value) for key, value in results.items()}
 
     def predict(self, inputs):

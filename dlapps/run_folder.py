@@ -71,9 +71,7 @@ class RunFolder:
         if not (run.path / CONFIG).exists():
             raise RunFolderError(f"Not a dlapps run folder (no {CONFIG}): {run.path}")
         if not (run.path / MODEL).exists():
-            raise RunFolderError(
-                f"Run folder has no {MODEL} (training did not finish): {run.path}"
-            )
+            raise RunFolderError(f"Run folder has no {MODEL} (training did not finish): {run.path}")
         return run
 
     @classmethod
@@ -100,21 +98,24 @@ class RunFolder:
                     f"hyperparameters; resume it with its own settings or choose another "
                     f"--out: {run.path}"
                 )
-        elif run.path.exists() and any(run.path.iterdir()):
+        elif run.path.exists() and set(run.path.iterdir()) - run._empty_skeleton():
             raise RunFolderError(f"Run folder exists and is not empty: {run.path}")
         (run.path / CHECKPOINTS).mkdir(parents=True, exist_ok=True)
         (run.path / LOGS).mkdir(exist_ok=True)
         return run
 
-    @property
-    def is_resuming(self):
-        return self.backup_dir.exists()
+    def _empty_skeleton(self):
+        """The empty subfolders `prepare` creates, which a second call may find."""
+        folders = [self.path / CHECKPOINTS, self.path / LOGS]
+        return {f for f in folders if f.is_dir() and not any(f.iterdir())}
 
     def read_config(self):
         try:
             return json.loads((self.path / CONFIG).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as error:
-            raise RunFolderError(f"Unreadable {CONFIG} in run folder {self.path}: {error}")
+            raise RunFolderError(
+                f"Unreadable {CONFIG} in run folder {self.path}: {error}"
+            ) from error
 
     def write_config(self, recipe):
         atomic_write_json(

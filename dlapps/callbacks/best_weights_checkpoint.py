@@ -31,9 +31,7 @@ class BestWeightsCheckpoint(keras.callbacks.Callback):
     def __init__(self, filepath, monitor="val_loss", mode="min", initial_best=None):
         super().__init__()
         if not str(filepath).endswith(".weights.h5"):
-            raise ValueError(
-                f"filepath must end in '.weights.h5'. Received: filepath={filepath}"
-            )
+            raise ValueError(f"filepath must end in '.weights.h5'. Received: filepath={filepath}")
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max'. Received: mode={mode}")
         self.filepath = Path(filepath)

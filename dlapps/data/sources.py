@@ -21,7 +21,7 @@ def resolve_source(source):
     if text == "synthetic":
         return "synthetic", None
     if text.startswith("tfds:"):
-        name = text[len("tfds:"):].strip()
+        name = text[len("tfds:") :].strip()
         if not name:
             raise DataError(f"A TFDS source needs a dataset name. Received: source={text!r}")
         return "tfds", name

@@ -6,8 +6,15 @@ import tensorflow as tf
 from dlapps.explain.explanation import Explanation, register_renderer
 
 
-def decision_boundary(model, inputs, target=None, threshold=0.5, baseline=None,
-                      feature_names=("x1", "x2"), resolution=150):
+def decision_boundary(
+    model,
+    inputs,
+    target=None,
+    threshold=0.5,
+    baseline=None,
+    feature_names=("x1", "x2"),
+    resolution=150,
+):
     """Explains a two-feature model by its decision surface and gradient x input.
 
     The attributions are gradient x (input - baseline) per feature; for a
@@ -70,28 +77,50 @@ def _render(explanation, figure):
     surface = extras["surface"]
     span = max(np.abs(surface - threshold).max(), 1e-6)
     image = surface_axes.contourf(
-        extras["grid_x"], extras["grid_y"], surface, levels=30, cmap="RdBu_r",
-        vmin=threshold - span, vmax=threshold + span,
+        extras["grid_x"],
+        extras["grid_y"],
+        surface,
+        levels=30,
+        cmap="RdBu_r",
+        vmin=threshold - span,
+        vmax=threshold + span,
     )
-    surface_axes.contour(extras["grid_x"], extras["grid_y"], surface, levels=[threshold],
-                         colors="black", linewidths=2)
+    surface_axes.contour(
+        extras["grid_x"],
+        extras["grid_y"],
+        surface,
+        levels=[threshold],
+        colors="black",
+        linewidths=2,
+    )
     decided = explanation.predictions >= threshold
-    surface_axes.scatter(*explanation.inputs.T, c=np.where(decided, "tab:red", "tab:blue"),
-                         edgecolors="white", s=60, zorder=3)
+    surface_axes.scatter(
+        *explanation.inputs.T,
+        c=np.where(decided, "tab:red", "tab:blue"),
+        edgecolors="white",
+        s=60,
+        zorder=3,
+    )
     for index, point in enumerate(explanation.inputs):
         surface_axes.annotate(f"#{index}", point, textcoords="offset points", xytext=(6, 6))
     figure.colorbar(image, ax=surface_axes, label="model output")
-    surface_axes.set(xlabel=names[0], ylabel=names[1],
-                     title=f"Decision boundary (output = {threshold:g})")
+    surface_axes.set(
+        xlabel=names[0], ylabel=names[1], title=f"Decision boundary (output = {threshold:g})"
+    )
 
     count = len(explanation.inputs)
     positions = np.arange(count)
     width = 0.38
     for feature in range(2):
-        bar_axes.bar(positions + (feature - 0.5) * width, explanation.attributions[:, feature],
-                     width, label=names[feature])
+        bar_axes.bar(
+            positions + (feature - 0.5) * width,
+            explanation.attributions[:, feature],
+            width,
+            label=names[feature],
+        )
     bar_axes.axhline(0, color="black", linewidth=0.8)
     bar_axes.set_xticks(positions, [f"#{i}" for i in positions])
-    bar_axes.set(ylabel="gradient x (input - baseline)",
-                 title="Feature contributions (vs. baseline)")
+    bar_axes.set(
+        ylabel="gradient x (input - baseline)", title="Feature contributions (vs. baseline)"
+    )
     bar_axes.legend()

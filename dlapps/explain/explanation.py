@@ -15,7 +15,7 @@ def register_renderer(kind):
 
     def decorator(function):
         if kind in _RENDERERS:
-            raise ValueError(f"A renderer for kind '{kind}' exists already. Received: kind={kind!r}")
+            raise ValueError(f"A renderer for this kind exists already. Received: kind={kind!r}")
         _RENDERERS[kind] = function
         return function
 

@@ -47,7 +47,7 @@ def read_csv(path):
         with open(path, newline="", encoding="utf-8") as file:
             rows = list(csv.reader(file))
     except (OSError, UnicodeDecodeError) as error:
-        raise dlapps.errors.DataError(f"{path}: unreadable CSV file ({error})")
+        raise dlapps.errors.DataError(f"{path}: unreadable CSV file ({error})") from error
     if not rows:
         raise dlapps.errors.DataError(f"{path}: empty file; expected a header line")
     header = [name.strip() for name in rows[0]]
@@ -77,7 +77,7 @@ def read_csv(path):
         except ValueError:
             raise dlapps.errors.DataError(
                 f"{path} line {line}: features must be numbers. Received: {','.join(values)}"
-            )
+            ) from None
         labels.append(int(label))
     if len(set(labels)) < 2:
         raise dlapps.errors.DataError(f"{path}: needs examples of both labels 0 and 1")
@@ -87,8 +87,9 @@ def read_csv(path):
 def to_datasets(features, labels, batch_size, seed, validation_fraction):
     """Splits examples by row and returns batched `(train, val)` datasets."""
     in_val = np.array(
-        dlapps.data.split_by_group([str(i) for i in range(len(labels))], validation_fraction,
-                                   salt=str(seed))
+        dlapps.data.split_by_group(
+            [str(i) for i in range(len(labels))], validation_fraction, salt=str(seed)
+        )
     )
 
     def dataset(mask, shuffle):

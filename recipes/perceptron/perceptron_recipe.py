@@ -96,8 +96,9 @@ class Perceptron(dlapps.Recipe):
     def load_synthetic(self):
         from dlapps.recipes.perceptron import perceptron_data
 
-        features, labels = perceptron_data.make_separable(self.config.num_examples,
-                                                          self.config.seed)
+        features, labels = perceptron_data.make_separable(
+            self.config.num_examples, self.config.seed
+        )
         return self._datasets(features, labels)
 
     def load_path(self, path):
@@ -112,8 +113,9 @@ class Perceptron(dlapps.Recipe):
         from dlapps.recipes.perceptron import perceptron_data
 
         config = self.config
-        return perceptron_data.to_datasets(features, labels, config.batch_size, config.seed,
-                                           config.validation_fraction)
+        return perceptron_data.to_datasets(
+            features, labels, config.batch_size, config.seed, config.validation_fraction
+        )
 
     def parse_inputs(self, inputs):
         import numpy as np
@@ -143,16 +145,12 @@ class Perceptron(dlapps.Recipe):
         signature = [tf.TensorSpec((None, 2), tf.float32, name="features")]
         return {"serving_default": (classify, signature)}
 
-    def evaluate(self, data):
+    def evaluate(self, data, verbose=0):
         import numpy as np
 
         self._require_model()
-        labels, predicted = [], []
-        for features, label in data:
-            labels.append(label.numpy().ravel())
-            predicted.append(self.model(features, training=False).numpy().ravel() >= 0)
-        labels = np.concatenate(labels).astype(bool)
-        predicted = np.concatenate(predicted)
+        predicted = self.model.predict(data, verbose=verbose).ravel() >= 0
+        labels = np.concatenate([label.numpy().ravel() for _, label in data]).astype(bool)
         true_positives = float(np.sum(labels & predicted))
         precision = true_positives / max(float(predicted.sum()), 1.0)
         recall = true_positives / max(float(labels.sum()), 1.0)

@@ -1,0 +1,239 @@
+"""The `dlapps` command line.
+
+User errors end with one line on stderr and a non-zero exit; set
+`DLAPPS_DEBUG=1` to see the traceback instead. TensorFlow is imported only by
+the commands that train or load models, so `dlapps list` answers quickly.
+"""
+
+import datetime
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import click
+
+from dlapps.distribute import STRATEGIES
+from dlapps.errors import DlappsError
+from dlapps.registry import RecipePluginWarning, get_recipe_class, iter_recipe_classes
+from dlapps.version import __version__
+
+EXIT_USER_ERROR = 1
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dlapps")
+def cli():
+    """dlapps: ready-to-train deep-learning applications on TensorFlow and Keras."""
+
+
+@cli.command("list")
+@click.argument("pattern", required=False)
+def list_command(pattern):
+    """List recipes, optionally those matching an fnmatch PATTERN."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RecipePluginWarning)
+        rows = [(name, cls.task, cls.summary) for name, cls in iter_recipe_classes(pattern)]
+    for warning in caught:
+        click.echo(f"dlapps: warning: {warning.message}", err=True)
+    if not rows:
+        raise DlappsError(f"No recipe matches. Received: pattern={pattern!r}")
+    width = max(len(name) for name, _, _ in rows)
+    for name, task, summary in rows:
+        click.echo(f"{name:<{width}}  {summary} [{task}]")
+
+
+@cli.command()
+@click.argument("name")
+def info(name):
+    """Show a recipe: task, data formats, metrics and hyperparameters."""
+    recipe_class = get_recipe_class(name)
+    defaults = recipe_class.config_class()
+    lines = [
+        f"{recipe_class.name} (version {recipe_class.version}): {recipe_class.summary}",
+        f"task:      {recipe_class.task}",
+        "data:      synthetic (default, embedded generator)",
+    ]
+    if recipe_class.data_help:
+        lines.append(f"           PATH: {recipe_class.data_help}")
+    lines += [
+        f"inputs:    {recipe_class.input_help or '-'}",
+        f"metrics:   {', '.join(recipe_class.metric_names) or '-'}",
+        f"explain:   {', '.join(recipe_class.explain_methods) or '-'}",
+        "hyperparameters (--set KEY=VALUE):",
+    ]
+    for key, kind in recipe_class.config_class.field_types().items():
+        type_name = getattr(kind, "__name__", str(kind).replace("typing.", ""))
+        lines.append(f"  {key:<24} {type_name:<14} default {getattr(defaults, key)!r}")
+    click.echo("\n".join(lines))
+
+
+@cli.command()
+@click.argument("name")
+@click.option(
+    "--data",
+    "source",
+    default="synthetic",
+    show_default=True,
+    help="synthetic, tfds:NAME, or a path to your own data.",
+)
+@click.option("--epochs", help="Shorthand for --set epochs=N.")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a hyperparameter; repeatable.",
+)
+@click.option("--strategy", type=click.Choice(STRATEGIES), default="auto", show_default=True)
+@click.option(
+    "--init-from",
+    type=click.Path(path_type=Path),
+    help="Fine-tune from the model of an earlier run folder.",
+)
+@click.option("--freeze-backbone", is_flag=True, help="With --init-from, train only the head.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Run folder [default: runs/NAME-TIMESTAMP]."
+)
+def train(name, source, epochs, assignments, strategy, init_from, freeze_backbone, out):
+    """Train recipe NAME and write a run folder."""
+    from dlapps.data import resolve_source
+    from dlapps.run_folder import RunFolder
+
+    recipe_class = get_recipe_class(name)
+    if epochs is not None:
+        assignments += (f"epochs={epochs}",)
+    config = recipe_class.config_class().replace_from_strings(assignments)
+    if freeze_backbone and init_from is None:
+        raise click.UsageError("--freeze-backbone needs --init-from RUN_DIR.")
+    if init_from is not None:
+        RunFolder.open(init_from)
+    out = out or Path("runs") / f"{name}-{datetime.datetime.now():%Y%m%d-%H%M%S}"
+    recipe = recipe_class(config=config, init_from=init_from, freeze_backbone=freeze_backbone)
+    resolve_source(source)  # fail on a bad source or run folder before loading data
+    RunFolder.prepare(out, recipe)
+
+    train_data, val_data = recipe.load_data(source)
+    recipe.fit(train_data, val_data, strategy=strategy, run_dir=out)
+    _echo_metrics(RunFolder(out).read_metrics())
+    click.echo(f"Run folder: {out}")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--data", "source", help="Data to evaluate on [default: the run's own].")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    help="Also write the metrics to this JSON file.",
+)
+def evaluate(run_dir, source, json_path):
+    """Evaluate the model of RUN_DIR with the recipe's own metrics."""
+    from dlapps.run_folder import atomic_write_json, load_run
+
+    recipe = load_run(run_dir)
+    _, val_data = recipe.load_data(source or recipe.data_source or "synthetic")
+    metrics = recipe.evaluate(val_data, verbose="auto")
+    _echo_metrics(metrics)
+    if json_path is not None:
+        atomic_write_json(json_path, metrics)
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
+def predict(run_dir, inputs):
+    """Predict INPUTS with the model of RUN_DIR; one JSON object per input."""
+    from dlapps.run_folder import load_run
+
+    recipe = load_run(run_dir)
+    for text, result in zip(inputs, recipe.predict(recipe.parse_inputs(inputs)), strict=True):
+        click.echo(json.dumps({"input": text, **result}))
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--method", help="Explanation method [default: the recipe's].")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Folder for the figure [default: RUN_DIR/explanations].",
+)
+def explain(run_dir, inputs, method, out):
+    """Explain the decisions of the model of RUN_DIR on INPUTS."""
+    from dlapps.run_folder import atomic_write_json, load_run
+
+    recipe = load_run(run_dir)
+    explanation = recipe.explain(recipe.parse_inputs(inputs), method=method)
+    out = out or run_dir / "explanations"
+    figure = explanation.save(out / f"{explanation.method}.png")
+    atomic_write_json(
+        out / f"{explanation.method}.json", {"inputs": list(inputs), **explanation.to_dict()}
+    )
+    click.echo(f"Wrote {figure}")
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Target [default: RUN_DIR/export/NAME/1, or RUN_DIR/export/NAME.tflite].",
+)
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(["saved_model", "tflite"]),
+    default="saved_model",
+    show_default=True,
+)
+def export(run_dir, out, export_format):
+    """Export the model of RUN_DIR for serving, verified against Keras."""
+    from dlapps.run_folder import load_run
+
+    recipe = load_run(run_dir)
+    if out is None:
+        folder = run_dir / "export"
+        out = (
+            folder / recipe.name / "1"
+            if export_format == "saved_model"
+            else (folder / f"{recipe.name}.tflite")
+        )
+    click.echo(f"Exported {recipe.export(out, format=export_format)}")
+
+
+def _echo_metrics(metrics):
+    width = max((len(key) for key in metrics), default=0)
+    for key, value in metrics.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        click.echo(f"{key:<{width}}  {shown}")
+
+
+def main(argv=None):
+    """Runs the CLI; returns the exit status."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        return cli.main(args=argv, prog_name="dlapps", standalone_mode=False) or 0
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.ctx.get_help())
+        return 0
+    except click.ClickException as error:
+        return _fail(error.format_message(), error.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        return _fail("interrupted; rerun the same command to resume training", 130)
+    except (DlappsError, OSError) as error:
+        if os.environ.get("DLAPPS_DEBUG"):
+            raise
+        return _fail(str(error), EXIT_USER_ERROR)
+
+
+def _fail(message, status):
+    click.echo(f"dlapps: error: {' '.join(str(message).split())}", err=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
