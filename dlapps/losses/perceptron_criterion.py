@@ -34,6 +34,7 @@ class PerceptronCriterion(keras.losses.Loss):
         self.margin = float(margin)
 
     def call(self, y_true, y_pred):
+        y_pred = ops.convert_to_tensor(y_pred)
         y_true = ops.cast(y_true, y_pred.dtype)
         signs = ops.where(y_true > 0, 1.0, -1.0)
         return ops.mean(ops.relu(self.margin - signs * y_pred), axis=-1)

@@ -1,0 +1,5 @@
+import sys
+
+from dlapps.cli import main
+
+sys.exit(main())

@@ -1,0 +1,74 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+from toy_recipe import ToyClassifier
+
+import dlapps
+from dlapps.errors import RunFolderError
+from dlapps.run_folder import RunFolder
+
+
+def test_mixed_precision_trains_and_restores_the_global_policy(tmp_path):
+    recipe = ToyClassifier(mixed_precision=True, epochs=1)
+    train, val = recipe.load_data("synthetic")
+    recipe.fit(train, val, run_dir=tmp_path / "run", verbose=0)
+    assert recipe.model.get_layer("dense").dtype_policy.name == "mixed_float16"
+    assert keras.config.dtype_policy().name == "float32"
+    reloaded = dlapps.load_run(tmp_path / "run")
+    assert reloaded.model.get_layer("dense").dtype_policy.name == "mixed_float16"
+
+
+def test_seed_makes_training_reproducible(tmp_path):
+    results = []
+    for name in ("a", "b"):
+        recipe = ToyClassifier(epochs=1)
+        train, val = recipe.load_data("synthetic")
+        recipe.fit(train, val, run_dir=tmp_path / name, verbose=0)
+        results.append(recipe.model.get_layer("head").get_weights()[0])
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+
+
+def test_best_weights_are_kept_and_early_stopping_stops(tmp_path):
+    recipe = ToyClassifier(epochs=30, early_stopping_patience=1, learning_rate=0.5,
+                           optimizer="sgd")
+    train, val = recipe.load_data("synthetic")
+    history = recipe.fit(train, val, run_dir=tmp_path / "run", verbose=0)
+    assert len(history.history["loss"]) < 30
+    best = min(history.history["val_loss"])
+    reloaded = dlapps.load_run(tmp_path / "run")
+    loss = reloaded.model.evaluate(val, verbose=0, return_dict=True)["loss"]
+    assert loss == pytest.approx(best, rel=1e-4)
+
+
+def test_run_folder_refuses_foreign_or_changed_runs(tmp_path):
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("mine")
+    with pytest.raises(RunFolderError, match="exists and is not empty"):
+        RunFolder.prepare(tmp_path / "busy", ToyClassifier())
+    run = RunFolder.prepare(tmp_path / "run", ToyClassifier())
+    run.write_config(ToyClassifier())
+    with pytest.raises(RunFolderError, match="other hyperparameters"):
+        RunFolder.prepare(tmp_path / "run", ToyClassifier(num_classes=4))
+    assert RunFolder.prepare(tmp_path / "run", ToyClassifier()).path == tmp_path / "run"
+
+
+def test_open_reports_what_is_missing(tmp_path):
+    with pytest.raises(RunFolderError, match="Run folder not found"):
+        RunFolder.open(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RunFolderError, match="no config.json"):
+        RunFolder.open(tmp_path / "empty")
+    (tmp_path / "empty" / "config.json").write_text(json.dumps({"recipe": "perceptron"}))
+    with pytest.raises(RunFolderError, match="training did not finish"):
+        RunFolder.open(tmp_path / "empty")
+
+
+def test_history_keeps_one_row_per_epoch_after_a_resume(tmp_path):
+    run = RunFolder(tmp_path)
+    (tmp_path / "history.csv").write_text(
+        "epoch,loss\n0,0.9\n1,0.8\n1,0.7\n2,0.6\n"
+    )
+    run.tidy_history()
+    assert (tmp_path / "history.csv").read_text() == "epoch,loss\n0,0.9\n1,0.7\n2,0.6\n"
