@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from dlapps.config import type_name
 from dlapps.distribute import STRATEGIES
 from dlapps.errors import DlappsError
 from dlapps.registry import RecipePluginWarning, get_recipe_class, iter_recipe_classes
@@ -61,11 +62,10 @@ def info(name):
         f"inputs:    {recipe_class.input_help or '-'}",
         f"metrics:   {', '.join(recipe_class.metric_names) or '-'}",
         f"explain:   {', '.join(recipe_class.explain_methods) or '-'}",
-        "hyperparameters (--set KEY=VALUE):",
+        "hyperparameters (--set KEY=VALUE), with default and type:",
     ]
     for key, kind in recipe_class.config_class.field_types().items():
-        type_name = getattr(kind, "__name__", str(kind).replace("typing.", ""))
-        lines.append(f"  {key:<24} {type_name:<14} default {getattr(defaults, key)!r}")
+        lines.append(f"  {key:<24} {getattr(defaults, key)!r:<10} {type_name(kind)}")
     click.echo("\n".join(lines))
 
 

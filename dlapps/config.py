@@ -40,8 +40,6 @@ class RecipeConfig:
         mixed_precision: train with the `mixed_float16` policy.
         early_stopping_patience: epochs without `val_loss` improvement
             before training stops; 0 disables early stopping.
-        skip_bad_files: skip unreadable input files with a warning instead of
-            failing.
 
     Example:
 
@@ -62,7 +60,6 @@ class RecipeConfig:
     seed: int = 42
     mixed_precision: bool = False
     early_stopping_patience: int = 0
-    skip_bad_files: bool = False
 
     def __post_init__(self):
         for name, kind in self.field_types().items():
@@ -133,12 +130,13 @@ def _check_keys(config_class, overrides):
             )
 
 
-def _type_name(kind):
+def type_name(kind):
+    """A readable name of a field type, e.g. `int` or `one of 'sgd', 'adam'`."""
     origin = typing.get_origin(kind)
     if origin is Literal:
         return "one of " + ", ".join(repr(c) for c in typing.get_args(kind))
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(kind))
+        return " or ".join(type_name(a) for a in typing.get_args(kind))
     if kind is type(None):
         return "none"
     return getattr(kind, "__name__", str(kind))
@@ -146,7 +144,7 @@ def _type_name(kind):
 
 def _wrong(name, kind, value):
     return ConfigError(
-        f"Hyperparameter '{name}' expects {_type_name(kind)}. Received: {name}={value!r}"
+        f"Hyperparameter '{name}' expects {type_name(kind)}. Received: {name}={value!r}"
     )
 
 

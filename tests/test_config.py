@@ -16,8 +16,16 @@ class MyConfig(RecipeConfig):
 
 def test_defaults_include_common_hyperparameters():
     config = MyConfig()
-    for key in ("optimizer", "learning_rate", "l1", "l2", "dropout", "batch_size", "epochs",
-                "seed"):
+    for key in (
+        "optimizer",
+        "learning_rate",
+        "l1",
+        "l2",
+        "dropout",
+        "batch_size",
+        "epochs",
+        "seed",
+    ):
         assert key in config.to_dict()
     assert config.units == 8
 
@@ -45,8 +53,14 @@ def test_unknown_key_names_the_valid_keys():
 
 def test_cli_strings_are_parsed_into_field_types():
     config = MyConfig().replace_from_strings(
-        ["units=32", "learning_rate=3e-4", "mixed_precision=true", "activation=gelu",
-         "temperature=none", "optimizer=rmsprop"]
+        [
+            "units=32",
+            "learning_rate=3e-4",
+            "mixed_precision=true",
+            "activation=gelu",
+            "temperature=none",
+            "optimizer=rmsprop",
+        ]
     )
     assert config.units == 32
     assert config.learning_rate == pytest.approx(3e-4)

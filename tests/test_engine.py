@@ -31,8 +31,7 @@ def test_seed_makes_training_reproducible(tmp_path):
 
 
 def test_best_weights_are_kept_and_early_stopping_stops(tmp_path):
-    recipe = ToyClassifier(epochs=30, early_stopping_patience=1, learning_rate=0.5,
-                           optimizer="sgd")
+    recipe = ToyClassifier(epochs=30, early_stopping_patience=1, learning_rate=0.5, optimizer="sgd")
     train, val = recipe.load_data("synthetic")
     history = recipe.fit(train, val, run_dir=tmp_path / "run", verbose=0)
     assert len(history.history["loss"]) < 30
@@ -67,8 +66,6 @@ def test_open_reports_what_is_missing(tmp_path):
 
 def test_history_keeps_one_row_per_epoch_after_a_resume(tmp_path):
     run = RunFolder(tmp_path)
-    (tmp_path / "history.csv").write_text(
-        "epoch,loss\n0,0.9\n1,0.8\n1,0.7\n2,0.6\n"
-    )
+    (tmp_path / "history.csv").write_text("epoch,loss\n0,0.9\n1,0.8\n1,0.7\n2,0.6\n")
     run.tidy_history()
     assert (tmp_path / "history.csv").read_text() == "epoch,loss\n0,0.9\n1,0.7\n2,0.6\n"

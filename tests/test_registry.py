@@ -5,11 +5,11 @@ import textwrap
 import warnings
 
 import pytest
+from toy_recipe import ToyClassifier
 
 import dlapps
 from dlapps.errors import DuplicateRecipeError, RecipeImportError, UnknownRecipeError
 from dlapps.registry import RecipePluginWarning, RecipeRegistry
-from toy_recipe import ToyClassifier
 
 
 def make_plugin(root, distribution, entries, modules):
@@ -86,15 +86,23 @@ def test_public_register_recipe_is_usable_as_decorator():
 
 
 def test_third_party_entry_point_plugin_is_discovered(plugin_path):
-    make_plugin(plugin_path, "weather_plugin", {"weather_forecast": "weather_mod:Weather"},
-                {"weather_mod": GOOD_PLUGIN})
+    make_plugin(
+        plugin_path,
+        "weather_plugin",
+        {"weather_forecast": "weather_mod:Weather"},
+        {"weather_mod": GOOD_PLUGIN},
+    )
     assert "weather_forecast" in dlapps.list_recipes()
     assert dlapps.get_recipe_class("weather_forecast").summary == "Third-party test plugin"
 
 
 def test_broken_plugin_is_reported_once_and_others_still_load(plugin_path):
-    make_plugin(plugin_path, "broken_plugin", {"broken": "broken_mod:Broken"},
-                {"broken_mod": "raise RuntimeError('missing native library')"})
+    make_plugin(
+        plugin_path,
+        "broken_plugin",
+        {"broken": "broken_mod:Broken"},
+        {"broken_mod": "raise RuntimeError('missing native library')"},
+    )
     registry = RecipeRegistry()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -111,20 +119,33 @@ def test_broken_plugin_is_reported_once_and_others_still_load(plugin_path):
 
 
 def test_conflicting_entry_points_raise(plugin_path):
-    make_plugin(plugin_path, "impostor", {"perceptron": "weather_mod:Weather"},
-                {"weather_mod": GOOD_PLUGIN})
+    make_plugin(
+        plugin_path, "impostor", {"perceptron": "weather_mod:Weather"}, {"weather_mod": GOOD_PLUGIN}
+    )
     with pytest.raises(DuplicateRecipeError, match="Two plugins register the recipe name"):
         dlapps.list_recipes()
 
 
 def test_plugin_shows_up_in_dlapps_list(tmp_path):
-    make_plugin(tmp_path, "weather_plugin", {"weather_forecast": "weather_mod:Weather"},
-                {"weather_mod": GOOD_PLUGIN})
-    make_plugin(tmp_path, "broken_plugin", {"broken": "broken_mod:Broken"},
-                {"broken_mod": "raise RuntimeError('missing native library')"})
+    make_plugin(
+        tmp_path,
+        "weather_plugin",
+        {"weather_forecast": "weather_mod:Weather"},
+        {"weather_mod": GOOD_PLUGIN},
+    )
+    make_plugin(
+        tmp_path,
+        "broken_plugin",
+        {"broken": "broken_mod:Broken"},
+        {"broken_mod": "raise RuntimeError('missing native library')"},
+    )
     code = "import sys; from dlapps.cli import main; sys.exit(main(['list']))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={"PYTHONPATH": str(tmp_path), "PATH": ""})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path), "PATH": ""},
+    )
     assert result.returncode == 0, result.stderr
     assert "weather_forecast" in result.stdout and "Third-party test plugin" in result.stdout
     assert "perceptron" in result.stdout

@@ -14,8 +14,21 @@ EPOCHS = 4
 
 def train_command(run_dir):
     # Enough steps per epoch that the kill lands mid-run.
-    return [sys.executable, "-m", "dlapps", "train", "perceptron", "--epochs", str(EPOCHS),
-            "--set", "num_examples=10000", "--set", "batch_size=8", "--out", str(run_dir)]
+    return [
+        sys.executable,
+        "-m",
+        "dlapps",
+        "train",
+        "perceptron",
+        "--epochs",
+        str(EPOCHS),
+        "--set",
+        "num_examples=10000",
+        "--set",
+        "batch_size=8",
+        "--out",
+        str(run_dir),
+    ]
 
 
 def completed_epochs(run_dir):
@@ -29,8 +42,9 @@ def completed_epochs(run_dir):
 def test_killed_training_resumes_from_the_saved_epoch(tmp_path):
     run_dir = tmp_path / "run"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    first = subprocess.Popen(train_command(run_dir), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, env=env)
+    first = subprocess.Popen(
+        train_command(run_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
     deadline = time.monotonic() + 240
     while len(completed_epochs(run_dir)) < 1 and time.monotonic() < deadline:
         assert first.poll() is None, "training ended before it could be interrupted"

@@ -88,9 +88,7 @@ def run_serialization_test(recipe):
     reloaded = keras.saving.load_model(
         recipe.run_dir / MODEL, custom_objects=recipe.custom_objects(), safe_mode=True
     )
-    _assert_all_close(
-        recipe.model.predict(inputs, verbose=0), reloaded.predict(inputs, verbose=0)
-    )
+    _assert_all_close(recipe.model.predict(inputs, verbose=0), reloaded.predict(inputs, verbose=0))
     config = recipe.model.get_config()
     # from_config consumes its argument, so it gets a copy.
     revived = recipe.model.__class__.from_config(
