@@ -68,13 +68,13 @@ class RecipeConfig:
 
     def validate(self):
         """Checks value ranges; subclasses extend it and call `super()`."""
-        _require(self.learning_rate > 0, "learning_rate", self.learning_rate, "must be > 0")
-        _require(self.l1 >= 0, "l1", self.l1, "must be >= 0")
-        _require(self.l2 >= 0, "l2", self.l2, "must be >= 0")
-        _require(0 <= self.dropout < 1, "dropout", self.dropout, "must be in [0, 1)")
-        _require(self.batch_size >= 1, "batch_size", self.batch_size, "must be >= 1")
-        _require(self.epochs >= 1, "epochs", self.epochs, "must be >= 1")
-        _require(
+        require(self.learning_rate > 0, "learning_rate", self.learning_rate, "must be > 0")
+        require(self.l1 >= 0, "l1", self.l1, "must be >= 0")
+        require(self.l2 >= 0, "l2", self.l2, "must be >= 0")
+        require(0 <= self.dropout < 1, "dropout", self.dropout, "must be in [0, 1)")
+        require(self.batch_size >= 1, "batch_size", self.batch_size, "must be >= 1")
+        require(self.epochs >= 1, "epochs", self.epochs, "must be >= 1")
+        require(
             self.early_stopping_patience >= 0,
             "early_stopping_patience",
             self.early_stopping_patience,
@@ -115,7 +115,9 @@ class RecipeConfig:
         return dataclasses.replace(self, **overrides)
 
 
-def _require(condition, name, value, rule):
+def require(condition, name, value, rule):
+    """Raises `ConfigError("Hyperparameter 'name' RULE. Received: name=value")`
+    unless `condition`; for `RecipeConfig.validate` overrides."""
     if not condition:
         raise ConfigError(f"Hyperparameter '{name}' {rule}. Received: {name}={value!r}")
 

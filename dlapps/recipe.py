@@ -10,7 +10,7 @@ recipes stays fast; the heavy modules are imported by the methods that use them.
 from typing import ClassVar
 
 from dlapps.config import RecipeConfig
-from dlapps.errors import DataError
+from dlapps.errors import ConfigError, DataError
 
 
 class Recipe:
@@ -67,7 +67,7 @@ class Recipe:
         config = config if config is not None else self.config_class()
         self.config = config.replace(**overrides) if overrides else config
         if freeze_backbone and init_from is None:
-            raise ValueError(
+            raise ConfigError(
                 "freeze_backbone=True needs init_from=RUN_DIR: there is no trained "
                 "backbone to freeze. Received: init_from=None"
             )
@@ -151,12 +151,14 @@ class Recipe:
         from dlapps.data import resolve_source
 
         kind, value = resolve_source(source)
-        self.data_source = str(source)
         if kind == "synthetic":
-            return self.load_synthetic()
-        if kind == "tfds":
-            return self.load_tfds(value)
-        return self.load_path(value)
+            data = self.load_synthetic()
+        elif kind == "tfds":
+            data = self.load_tfds(value)
+        else:
+            data = self.load_path(value)
+        self.data_source = str(source)
+        return data
 
     def fit(self, train, val=None, *, strategy="auto", run_dir=None, callbacks=(), verbose="auto"):
         """Trains the model and writes a run folder; returns the Keras `History`.

@@ -25,20 +25,15 @@ class PerceptronConfig(dlapps.RecipeConfig):
 
     def validate(self):
         super().validate()
-        if self.margin < 0:
-            raise dlapps.errors.ConfigError(
-                f"Hyperparameter 'margin' must be >= 0. Received: margin={self.margin!r}"
-            )
-        if self.num_examples < 10:
-            raise dlapps.errors.ConfigError(
-                f"Hyperparameter 'num_examples' must be >= 10. "
-                f"Received: num_examples={self.num_examples!r}"
-            )
-        if not 0 < self.validation_fraction < 1:
-            raise dlapps.errors.ConfigError(
-                "Hyperparameter 'validation_fraction' must be in (0, 1). "
-                f"Received: validation_fraction={self.validation_fraction!r}"
-            )
+        require = dlapps.config.require
+        require(self.margin >= 0, "margin", self.margin, "must be >= 0")
+        require(self.num_examples >= 10, "num_examples", self.num_examples, "must be >= 10")
+        require(
+            0 < self.validation_fraction < 1,
+            "validation_fraction",
+            self.validation_fraction,
+            "must be in (0, 1)",
+        )
 
 
 class Perceptron(dlapps.Recipe):
