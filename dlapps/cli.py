@@ -23,7 +23,29 @@ from dlapps.version import __version__
 EXIT_USER_ERROR = 1
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class RecipeCommands(click.Group):
+    """The built-in commands plus those recipes add through `Recipe.cli_commands`."""
+
+    def _recipe_commands(self):
+        commands = {}
+        for _, recipe_class in iter_recipe_classes():
+            for command in recipe_class.cli_commands():
+                if command.name in self.commands or command.name in commands:
+                    raise DlappsError(
+                        f"Recipe '{recipe_class.name}' adds a command whose name is taken. "
+                        f"Received: command={command.name!r}"
+                    )
+                commands[command.name] = command
+        return commands
+
+    def list_commands(self, ctx):
+        return sorted(self.commands) + sorted(self._recipe_commands())
+
+    def get_command(self, ctx, name):
+        return self.commands.get(name) or self._recipe_commands().get(name)
+
+
+@click.group(cls=RecipeCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dlapps")
 def cli():
     """dlapps: ready-to-train deep-learning applications on TensorFlow and Keras."""

@@ -139,6 +139,14 @@ class Recipe:
         features, _ = next(iter(val))
         return features
 
+    @classmethod
+    def cli_commands(cls):
+        """Click commands the recipe adds to `dlapps` (e.g. `compress`).
+
+        Import click and TensorFlow inside this method, not at module level.
+        """
+        return ()
+
     # Shared behaviour.
 
     def load_data(self, source="synthetic"):

@@ -140,3 +140,15 @@ def test_export_refuses_an_existing_target(run_dir, tmp_path, capsys):
     (tmp_path / "taken").mkdir()
     assert main(["export", str(run_dir), "--out", str(tmp_path / "taken")]) == 1
     assert "Export target exists" in capsys.readouterr().err
+
+
+def test_recipes_add_their_own_commands(tmp_path, capsys):
+    from toy_recipe import ToyClassifier
+
+    recipe = ToyClassifier(epochs=1)
+    train, val = recipe.load_data("synthetic")
+    recipe.fit(train, val, run_dir=tmp_path / "toy", verbose=0)
+    assert main(["--help"]) == 0
+    assert "toy-count" in capsys.readouterr().out
+    assert main(["toy-count", str(tmp_path / "toy")]) == 0
+    assert int(capsys.readouterr().out) == recipe.model.count_params()

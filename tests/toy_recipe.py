@@ -51,6 +51,18 @@ class ToyClassifier(dlapps.Recipe):
         data = tf.data.Dataset.from_tensor_slices((features, labels))
         return data.take(400).batch(32), data.skip(400).batch(32)
 
+    @classmethod
+    def cli_commands(cls):
+        import click
+
+        @click.command("toy-count")
+        @click.argument("run_dir")
+        def toy_count(run_dir):
+            """Print the toy model's parameter count."""
+            click.echo(dlapps.load_run(run_dir).model.count_params())
+
+        return (toy_count,)
+
     def parse_inputs(self, inputs):
         import numpy as np
 
