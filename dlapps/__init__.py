@@ -21,8 +21,8 @@ from dlapps.registry import (
 from dlapps.version import __version__
 
 _LAZY = {
-    "explain": ("dlapps.explain", "explain"),
-    "Explanation": ("dlapps.explain", "Explanation"),
+    "explain": ("dlapps.explainers", "explain"),
+    "Explanation": ("dlapps.explainers", "Explanation"),
     "resolve_strategy": ("dlapps.distribute", "resolve_strategy"),
     "load_run": ("dlapps.run_folder", "load_run"),
     "callbacks": ("dlapps.callbacks", None),

@@ -163,7 +163,11 @@ def evaluate(run_dir, source, json_path):
         atomic_write_json(json_path, metrics)
 
 
-@cli.command()
+# Inputs such as "-1,1040" start with a dash; they are inputs, not options.
+INPUT_SETTINGS = {"ignore_unknown_options": True}
+
+
+@cli.command(context_settings=INPUT_SETTINGS)
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.argument("inputs", nargs=-1, required=True)
 def predict(run_dir, inputs):
@@ -175,7 +179,7 @@ def predict(run_dir, inputs):
         click.echo(json.dumps({"input": text, **result}))
 
 
-@cli.command()
+@cli.command(context_settings=INPUT_SETTINGS)
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--method", help="Explanation method [default: the recipe's].")

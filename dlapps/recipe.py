@@ -217,7 +217,7 @@ class Recipe:
 
     def explain(self, inputs, method=None, target=None):
         """Explains the model's decisions on `inputs`; returns an `Explanation`."""
-        from dlapps.explain import explain
+        from dlapps.explainers import explain
 
         self._require_model()
         return explain(self, inputs, method=method, target=target)

@@ -63,18 +63,18 @@ def test_evaluate_prints_and_writes_metrics(run_dir, tmp_path, capsys):
 
 
 def test_predict_prints_one_json_object_per_input(run_dir, capsys):
-    assert main(["predict", str(run_dir), "0.5,1010", "1,900"]) == 0
+    assert main(["predict", str(run_dir), "0.5,1010", "-1,900"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     results = [json.loads(line) for line in lines]
-    assert [r["input"] for r in results] == ["0.5,1010", "1,900"]
+    assert [r["input"] for r in results] == ["0.5,1010", "-1,900"]
     assert all(r["label"] in ([0], [1]) for r in results)
 
 
 def test_explain_writes_a_figure(run_dir, tmp_path):
-    assert main(["explain", str(run_dir), "0.5,1010", "1,900", "--out", str(tmp_path)]) == 0
+    assert main(["explain", str(run_dir), "-0.5,1010", "1,900", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "decision_boundary.png").read_bytes()[:4] == b"\x89PNG"
     summary = json.loads((tmp_path / "decision_boundary.json").read_text())
-    assert summary["inputs"] == ["0.5,1010", "1,900"]
+    assert summary["inputs"] == ["-0.5,1010", "1,900"]
     assert len(summary["attributions"]) == 2
 
 

@@ -53,3 +53,9 @@ def test_predict_returns_one_result_per_input(trained):
 def test_explain_returns_finite_arrays_and_a_png(trained, tmp_path):
     recipe, _ = trained
     testing.run_explain_test(recipe, tmp_path)
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_trains_under_mixed_precision(name, tmp_path):
+    recipe, val = testing.train_for_test(name, tmp_path / "run", steps=2, mixed_precision=True)
+    testing.run_evaluate_test(recipe, val)

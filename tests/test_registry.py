@@ -166,3 +166,10 @@ def test_listing_does_not_import_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "perceptron" in result.stdout
+
+
+def test_lazy_public_names_stay_functions_after_their_modules_load():
+    import dlapps.explainers  # noqa: F401
+
+    assert callable(dlapps.explain) and dlapps.explain.__name__ == "explain"
+    assert dlapps.Explanation.__name__ == "Explanation"

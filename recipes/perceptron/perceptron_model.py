@@ -10,7 +10,8 @@ def build_perceptron(dropout=0.0, regularizer=None):
     recipe's serving signature.
     """
     inputs = keras.Input(shape=(2,), name="features")
-    x = keras.layers.Normalization(name="normalize")(inputs)
+    # Statistics in float32 also under mixed precision: raw units span 1e3.
+    x = keras.layers.Normalization(dtype="float32", name="normalize")(inputs)
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     score = keras.layers.Dense(1, kernel_regularizer=regularizer, dtype="float32", name="unit")(x)

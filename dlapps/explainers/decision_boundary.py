@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from dlapps.explain.explanation import Explanation, register_renderer
+from dlapps.explainers.explanation import Explanation, register_renderer
 
 
 def decision_boundary(

@@ -1,8 +1,8 @@
 """Explanations: why a model decides what it decides."""
 
 from dlapps.errors import ConfigError
-from dlapps.explain.decision_boundary import decision_boundary
-from dlapps.explain.explanation import Explanation, register_renderer
+from dlapps.explainers.decision_boundary import decision_boundary
+from dlapps.explainers.explanation import Explanation, register_renderer
 
 EXPLAINERS = {"decision_boundary": decision_boundary}
 
