@@ -144,8 +144,9 @@ class Perceptron(dlapps.Recipe):
         import numpy as np
 
         self._require_model()
-        predicted = self.model.predict(data, verbose=verbose).ravel() >= 0
-        labels = np.concatenate([label.numpy().ravel() for _, label in data]).astype(bool)
+        scores, labels = dlapps.collect_predictions(self.model, data, verbose=verbose)
+        predicted = scores.ravel() >= 0
+        labels = labels.ravel().astype(bool)
         true_positives = float(np.sum(labels & predicted))
         precision = true_positives / max(float(predicted.sum()), 1.0)
         recall = true_positives / max(float(labels.sum()), 1.0)

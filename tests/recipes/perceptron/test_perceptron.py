@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import dlapps
 from dlapps import testing
@@ -106,3 +107,11 @@ def test_learns_the_separable_task_where_majority_guessing_fails(tmp_path):
     majority = max(labels.mean(), 1 - labels.mean())
     assert majority < 0.65
     assert metrics["accuracy"] >= 0.98
+
+
+def test_metrics_on_a_reshuffling_dataset_match_the_same_data_in_order(trained):
+    recipe, _ = trained
+    train, _ = recipe.load_data("synthetic")  # reshuffles on every iteration
+    features, labels = next(iter(train.unbatch().batch(10_000)))
+    in_order = tf.data.Dataset.from_tensor_slices((features, labels)).batch(16)
+    assert recipe.evaluate(train) == recipe.evaluate(in_order)
