@@ -1,7 +1,7 @@
 """dlapps: ready-to-train deep-learning applications on TensorFlow and Keras.
 
 `import dlapps` and listing recipes do not import TensorFlow; the names below
-that need it (`explain`, `resolve_strategy`, `layers`, ...) are loaded on
+that need it (`explain`, `explainers`, `resolve_strategy`, `layers`, ...) are loaded on
 first use.
 """
 
@@ -23,6 +23,7 @@ from dlapps.version import __version__
 _LAZY = {
     "explain": ("dlapps.explainers", "explain"),
     "Explanation": ("dlapps.explainers", "Explanation"),
+    "explainers": ("dlapps.explainers", None),
     "resolve_strategy": ("dlapps.distribute", "resolve_strategy"),
     "collect_predictions": ("dlapps.evaluation", "collect_predictions"),
     "load_run": ("dlapps.run_folder", "load_run"),
@@ -43,6 +44,7 @@ __all__ = [
     "data",
     "errors",
     "explain",
+    "explainers",
     "get_recipe_class",
     "iter_recipe_classes",
     "layers",

@@ -183,22 +183,41 @@ def predict(run_dir, inputs):
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--method", help="Explanation method [default: the recipe's].")
+@click.option("--target", help="What to explain, e.g. a class [default: the recipe's].")
+@click.option(
+    "--sanity-check/--no-sanity-check",
+    default=True,
+    show_default=True,
+    help="Check that the map changes when the model's weights are randomized.",
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
     help="Folder for the figure [default: RUN_DIR/explanations].",
 )
-def explain(run_dir, inputs, method, out):
-    """Explain the decisions of the model of RUN_DIR on INPUTS."""
+def explain(run_dir, inputs, method, target, sanity_check, out):
+    """Explain the decisions of the model of RUN_DIR on INPUTS.
+
+    Writes METHOD.png (each input beside its attribution) and METHOD.json.
+    """
     from dlapps.run_folder import atomic_write_json, load_run
 
     recipe = load_run(run_dir)
-    explanation = recipe.explain(recipe.parse_inputs(inputs), method=method)
+    explanation = recipe.explain(
+        recipe.parse_inputs(inputs),
+        method=method,
+        target=recipe.parse_target(target) if target is not None else None,
+        sanity_check=sanity_check,
+    )
     out = out or run_dir / "explanations"
     figure = explanation.save(out / f"{explanation.method}.png")
     atomic_write_json(
         out / f"{explanation.method}.json", {"inputs": list(inputs), **explanation.to_dict()}
     )
+    for text, label in zip(inputs, explanation.labels, strict=False):
+        click.echo(f"{text}: {label}")
+    if explanation.sanity is not None:
+        click.echo(explanation.sanity)
     click.echo(f"Wrote {figure}")
 
 

@@ -40,6 +40,8 @@ class RecipeConfig:
         mixed_precision: train with the `mixed_float16` policy.
         early_stopping_patience: epochs without `val_loss` improvement
             before training stops; 0 disables early stopping.
+        explain_every: every this many epochs, explanations of 4 validation
+            inputs go to TensorBoard's images tab; 0 disables them.
 
     Example:
 
@@ -60,6 +62,7 @@ class RecipeConfig:
     seed: int = 42
     mixed_precision: bool = False
     early_stopping_patience: int = 0
+    explain_every: int = 0
 
     def __post_init__(self):
         for name, kind in self.field_types().items():
@@ -80,6 +83,7 @@ class RecipeConfig:
             self.early_stopping_patience,
             "must be >= 0",
         )
+        require(self.explain_every >= 0, "explain_every", self.explain_every, "must be >= 0")
 
     @classmethod
     def field_types(cls):

@@ -5,8 +5,9 @@ import math
 import tempfile
 
 import keras
+import tensorflow as tf
 
-from dlapps.callbacks import BestWeightsCheckpoint
+from dlapps.callbacks import BestWeightsCheckpoint, ExplanationImages
 from dlapps.distribute import resolve_strategy
 from dlapps.errors import RunFolderError
 from dlapps.finetune import freeze_backbone, transfer_weights
@@ -47,7 +48,7 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
         validation_data=val,
         epochs=config.epochs,
         shuffle=False,  # recipes shuffle in their tf.data pipelines
-        callbacks=_callbacks(run, config, has_val=val is not None) + list(callbacks),
+        callbacks=_callbacks(run, recipe, val) + list(callbacks),
         verbose=verbose,
     )
     if run.best_weights.exists():
@@ -60,8 +61,9 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
     return history
 
 
-def _callbacks(run, config, has_val):
-    monitor = "val_loss" if has_val else "loss"
+def _callbacks(run, recipe, val):
+    config = recipe.config
+    monitor = "val_loss" if val is not None else "loss"
     callbacks = [
         # Backup first: an epoch is logged only once it can be resumed from.
         keras.callbacks.BackupAndRestore(str(run.backup_dir), double_checkpoint=True),
@@ -75,6 +77,16 @@ def _callbacks(run, config, has_val):
     if config.early_stopping_patience:
         callbacks.append(
             keras.callbacks.EarlyStopping(monitor=monitor, patience=config.early_stopping_patience)
+        )
+    if config.explain_every and val is not None:
+        features, _ = next(iter(val))
+        callbacks.append(
+            ExplanationImages(
+                tf.nest.map_structure(lambda tensor: tensor[:4], features),
+                run / LOGS,
+                every_n_epochs=config.explain_every,
+                explainer=recipe,
+            )
         )
     return callbacks
 

@@ -116,8 +116,24 @@ class Recipe:
         raise NotImplementedError(f"{type(self).__name__} must implement parse_inputs().")
 
     def explain_options(self, method):
-        """Keyword options the recipe passes to explanation `method`."""
+        """Options the recipe passes to `dlapps.explain` for `method`: where
+        to explain from (`features`, a layer name), the `layout`, the default
+        `target`, `class_names` or `feature_names`, and the method's own
+        options (`baseline`, `penultimate_layer`, ...)."""
         return {}
+
+    def parse_target(self, text):
+        """Turns the CLI's `--target TEXT` into an explanation target: a
+        class index, or a class name from the recipe's `class_names`."""
+        if text.lstrip("-").isdigit():
+            return int(text)
+        names = list(self.explain_options(None).get("class_names") or ())
+        if text in names:
+            return names.index(text)
+        raise ConfigError(
+            f"Unknown explanation target; expected a class index or one of "
+            f"{', '.join(names) or 'no names'}. Received: target={text!r}"
+        )
 
     def custom_objects(self):
         """Recipe-private Keras objects needed to load `model.keras`."""
@@ -138,6 +154,12 @@ class Recipe:
         _, val = self.load_synthetic()
         features, _ = next(iter(val))
         return features
+
+    def example_cli_inputs(self, folder):
+        """Writes example raw inputs from the synthetic data into `folder`
+        (the files the CLI reads, e.g. audio clips), and returns the `INPUT`
+        arguments of `dlapps predict` and `dlapps explain` for them."""
+        raise NotImplementedError(f"{type(self).__name__} must implement example_cli_inputs().")
 
     @classmethod
     def cli_commands(cls):
@@ -215,12 +237,22 @@ class Recipe:
         count = len(next(iter(outputs.values())))
         return [{k: v[i].tolist() for k, v in outputs.items()} for i in range(count)]
 
-    def explain(self, inputs, method=None, target=None):
-        """Explains the model's decisions on `inputs`; returns an `Explanation`."""
+    def explain(self, inputs, method=None, target=None, sanity_check=False, **options):
+        """Explains the model's decisions on `inputs`; returns an `Explanation`.
+
+        Args:
+            inputs: a batch of raw inputs, as `parse_inputs` returns them.
+            method: one of `explain_methods`; the first when `None`.
+            target: what to explain; the recipe's default when `None`.
+            sanity_check: run the randomization check of Adebayo et al.
+            **options: see `dlapps.explain`.
+        """
         from dlapps.explainers import explain
 
         self._require_model()
-        return explain(self, inputs, method=method, target=target)
+        return explain(
+            self, inputs, method=method, target=target, sanity_check=sanity_check, **options
+        )
 
     def export(self, path, format="saved_model"):
         """Exports the model for serving, atomically, and verifies the export.

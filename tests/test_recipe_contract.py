@@ -50,9 +50,14 @@ def test_predict_returns_one_result_per_input(trained):
     testing.run_predict_test(recipe)
 
 
-def test_explain_returns_finite_arrays_and_a_png(trained, tmp_path):
+def test_default_explanation_is_finite_aligned_and_sane(trained, tmp_path):
     recipe, _ = trained
     testing.run_explain_test(recipe, tmp_path)
+
+
+def test_cli_explain_writes_a_figure(trained, tmp_path):
+    recipe, _ = trained
+    testing.run_cli_explain_test(recipe, tmp_path)
 
 
 @pytest.mark.parametrize("name", RECIPES)

@@ -63,6 +63,9 @@ class ToyClassifier(dlapps.Recipe):
 
         return (toy_count,)
 
+    def example_cli_inputs(self, folder):
+        return ["5,5", "1,9"]
+
     def parse_inputs(self, inputs):
         import numpy as np
 

@@ -1,5 +1,6 @@
 """Keras callbacks shared by recipes."""
 
 from dlapps.callbacks.best_weights_checkpoint import BestWeightsCheckpoint
+from dlapps.callbacks.explanation_images import ExplanationImages
 
-__all__ = ["BestWeightsCheckpoint"]
+__all__ = ["BestWeightsCheckpoint", "ExplanationImages"]

@@ -3,18 +3,14 @@
 import numpy as np
 import tensorflow as tf
 
-from dlapps.explainers.explanation import Explanation, register_renderer
+from dlapps.explainers.explanation import register_renderer
+from dlapps.explainers.registry import register_explainer
 
 
-def decision_boundary(
-    model,
-    inputs,
-    target=None,
-    threshold=0.5,
-    baseline=None,
-    feature_names=("x1", "x2"),
-    resolution=150,
-):
+@register_explainer(
+    "decision_boundary", ("tabular",), "decision surface and gradient x input, two features"
+)
+def decision_boundary(model, features, target, threshold=0.5, baseline=None, resolution=150):
     """Explains a two-feature model by its decision surface and gradient x input.
 
     The attributions are gradient x (input - baseline) per feature; for a
@@ -22,25 +18,23 @@ def decision_boundary(
 
     Args:
         model: a Keras model taking `(batch, 2)` inputs.
-        inputs: `(batch, 2)` raw inputs.
-        target: the output column explained; 0 when `None`.
-        threshold: the output value at which the decision flips.
+        features: `(batch, 2)` raw inputs.
+        target: a prepared `Target`: the score the surface shows.
+        threshold: the score at which the decision flips.
         baseline: the reference input, e.g. the training mean; zeros when `None`.
-        feature_names: axis labels.
         resolution: grid points per axis of the decision surface.
     """
-    x = np.asarray(inputs, dtype="float32")
+    x = np.asarray(features, dtype="float32")
     if x.ndim != 2 or x.shape[1] != 2:
         raise ValueError(
             f"decision_boundary explains models of two input features. Received: "
             f"inputs.shape={x.shape}"
         )
-    column = target or 0
     baseline = np.zeros(2, "float32") if baseline is None else np.reshape(baseline, (2,))
     tensor = tf.convert_to_tensor(x)
     with tf.GradientTape() as tape:
         tape.watch(tensor)
-        scores = tf.reshape(model(tensor, training=False), (len(x), -1))[:, column]
+        scores = target.score(model(tensor, training=False))
     gradients = tape.gradient(scores, tensor).numpy()
 
     low, high = x.min(axis=0), x.max(axis=0)
@@ -48,29 +42,26 @@ def decision_boundary(
     axes = [np.linspace(low[i] - margin[i], high[i] + margin[i], resolution) for i in range(2)]
     grid_x, grid_y = np.meshgrid(*axes)
     grid = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1).astype("float32")
-    surface = np.reshape(model.predict(grid, verbose=0, batch_size=4096), (len(grid), -1))
-    return Explanation(
-        method="decision_boundary",
-        kind="decision_boundary",
-        inputs=x,
-        attributions=gradients * (x - baseline),
-        predictions=scores.numpy(),
-        target=column,
-        extras={
-            "grid_x": grid_x,
-            "grid_y": grid_y,
-            "surface": surface[:, column].reshape(grid_x.shape),
-            "threshold": float(threshold),
-            "baseline": baseline,
-            "feature_names": list(feature_names),
-        },
+    surface = np.concatenate(
+        [
+            np.asarray(target.score(model(tf.constant(part), training=False)))
+            for part in np.array_split(grid, max(1, len(grid) // 4096))
+        ]
     )
+    extras = {
+        "grid_x": grid_x,
+        "grid_y": grid_y,
+        "surface": surface.reshape(grid_x.shape),
+        "threshold": float(threshold),
+        "baseline": baseline,
+    }
+    return gradients * (x - baseline), extras
 
 
-@register_renderer("decision_boundary")
+@register_renderer("decision_boundary", row_height=1.0)
 def _render(explanation, figure):
     extras = explanation.extras
-    names = extras["feature_names"]
+    names = extras.get("feature_names") or ["x1", "x2"]
     threshold = extras["threshold"]
     surface_axes, bar_axes = figure.subplots(1, 2, width_ratios=[1.2, 1])
 

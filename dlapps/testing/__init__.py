@@ -13,6 +13,7 @@ def test_my_recipe(tmp_path):
 """
 
 from dlapps.testing.recipe_checks import (
+    run_cli_explain_test,
     run_evaluate_test,
     run_explain_test,
     run_export_test,
@@ -25,6 +26,7 @@ from dlapps.testing.recipe_checks import (
 )
 
 __all__ = [
+    "run_cli_explain_test",
     "run_evaluate_test",
     "run_explain_test",
     "run_export_test",

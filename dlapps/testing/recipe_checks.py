@@ -133,17 +133,44 @@ def run_predict_test(recipe):
 
 
 def run_explain_test(recipe, path):
-    """Every declared explanation method returns finite arrays aligned with
-    the inputs and renders a PNG."""
+    """The default explanation, with the randomization check, is finite,
+    aligned with the explained input, and passes the check (unless the map is
+    too small to rank); every other declared method renders a PNG too."""
     inputs = recipe.example_inputs()
-    for method in recipe.explain_methods:
-        explanation = recipe.explain(inputs, method=method)
-        attributions = np.asarray(explanation.attributions)
-        assert attributions.shape == np.asarray(explanation.inputs).shape
-        assert np.all(np.isfinite(attributions))
-        assert np.all(np.isfinite(np.asarray(explanation.predictions)))
-        figure = explanation.save(path / f"{method}.png")
-        assert figure.read_bytes()[:8] == PNG_MAGIC
+    explanation = recipe.explain(inputs, sanity_check=True)
+    _check_explanation(explanation, path)
+    sanity = explanation.sanity
+    assert sanity.passed or not sanity.applicable, f"default method {explanation.method}: {sanity}"
+    for method in recipe.explain_methods[1:]:
+        _check_explanation(recipe.explain(inputs, method=method), path)
+    return explanation
+
+
+def run_cli_explain_test(recipe, path):
+    """`dlapps explain RUN_DIR INPUT...` on the recipe's example inputs writes
+    a PNG and a JSON summary with the sanity-check result."""
+    from dlapps.cli import main
+
+    inputs = recipe.example_cli_inputs(path)
+    out = path / "explanations"
+    assert main(["explain", str(recipe.run_dir), *inputs, "--out", str(out)]) == 0
+    method = recipe.explain_methods[0]
+    assert (out / f"{method}.png").read_bytes()[:8] == PNG_MAGIC
+    summary = json.loads((out / f"{method}.json").read_text())
+    assert summary["inputs"] == list(inputs)
+    assert summary["sanity_check"] is not None
+    assert len(summary["labels"]) == len(inputs)
+    return summary
+
+
+def _check_explanation(explanation, path):
+    attributions = np.asarray(explanation.attributions)
+    assert attributions.shape == np.asarray(explanation.inputs).shape, explanation.method
+    assert np.all(np.isfinite(attributions)), explanation.method
+    assert np.all(np.isfinite(np.asarray(explanation.predictions, "float64")))
+    assert len(explanation.labels) == len(attributions)
+    figure = explanation.save(path / f"{explanation.method}.png")
+    assert figure.read_bytes()[:8] == PNG_MAGIC
 
 
 def _assert_all_close(expected, actual, rtol=1e-4, atol=1e-5):

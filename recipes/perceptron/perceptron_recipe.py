@@ -55,7 +55,7 @@ class Perceptron(dlapps.Recipe):
     summary = "Rosenblatt's perceptron: one thresholded unit on two features (reference recipe)"
     config_class = PerceptronConfig
     metric_names = ("accuracy", "precision", "recall", "f1", "mistakes")
-    explain_methods = ("decision_boundary",)
+    explain_methods = ("decision_boundary", "integrated_gradients", "occlusion", "saliency")
     head_layers = ("unit",)
     data_help = (
         "a CSV file with a header of two numeric feature columns and a 0/1 'label' "
@@ -158,8 +158,15 @@ class Perceptron(dlapps.Recipe):
             "mistakes": float(np.sum(labels != predicted)),
         }
 
+    def example_cli_inputs(self, folder):
+        return ["0.5,1010", "-1,900", "2,980"]
+
     def explain_options(self, method):
-        # Against the training mean, each feature's bar says how far it pushed
-        # this example from an average one, and the bars sum to the score shift.
-        mean = self.model.get_layer("normalize").mean
-        return {"threshold": 0.0, "baseline": mean}
+        options = {"target": dlapps.explainers.OutputValue(label="score")}
+        if method in ("decision_boundary", "integrated_gradients"):
+            # Against the training mean, each feature's bar says how far it pushed
+            # this example from an average one, and the bars sum to the score shift.
+            options["baseline"] = self.model.get_layer("normalize").mean
+        if method == "decision_boundary":
+            options["threshold"] = 0.0
+        return options

@@ -1,0 +1,93 @@
+"""Saliency, SmoothGrad and class activation maps, from tf-keras-vis.
+
+The wrappers hide tf-keras-vis: they take the score model and target of
+`dlapps.explain` and return plain arrays. Class activation maps need a
+convolution in the model; `penultimate_layer` names it, the last one by default.
+"""
+
+import contextlib
+import warnings
+
+import keras
+import numpy as np
+from tf_keras_vis.gradcam import Gradcam
+from tf_keras_vis.gradcam_plus_plus import GradcamPlusPlus
+from tf_keras_vis.layercam import Layercam
+from tf_keras_vis.saliency import Saliency
+from tf_keras_vis.scorecam import Scorecam
+
+from dlapps.errors import ConfigError
+from dlapps.explainers.registry import ALL_LAYOUTS, CONV_LAYOUTS, register_explainer
+from dlapps.explainers.targets import ClassScore
+
+
+@register_explainer("saliency", ALL_LAYOUTS, "absolute input gradient of the target")
+def saliency(model, features, target):
+    return _visualize(Saliency, model, features, target, keepdims=True, normalize_map=False)
+
+
+@register_explainer("smoothgrad", ALL_LAYOUTS, "saliency averaged over noisy copies of the input")
+def smoothgrad(model, features, target, samples=20, noise=0.2):
+    return _visualize(
+        Saliency,
+        model,
+        features,
+        target,
+        keepdims=True,
+        normalize_map=False,
+        smooth_samples=samples,
+        smooth_noise=noise,
+    )
+
+
+@register_explainer("gradcam", CONV_LAYOUTS, "Grad-CAM: gradient-weighted last convolution")
+def gradcam(model, features, target, penultimate_layer=None):
+    return _visualize(Gradcam, model, features, target, penultimate_layer=penultimate_layer)
+
+
+@register_explainer("gradcam++", CONV_LAYOUTS, "Grad-CAM++: higher-order gradient weights")
+def gradcam_plus_plus(model, features, target, penultimate_layer=None):
+    return _visualize(GradcamPlusPlus, model, features, target, penultimate_layer=penultimate_layer)
+
+
+@register_explainer("layercam", CONV_LAYOUTS, "Layer-CAM: positive gradients per location")
+def layercam(model, features, target, penultimate_layer=None):
+    return _visualize(Layercam, model, features, target, penultimate_layer=penultimate_layer)
+
+
+@register_explainer("scorecam", CONV_LAYOUTS, "Score-CAM: activation maps weighted by class score")
+def scorecam(model, features, target, penultimate_layer=None, max_maps=None):
+    if not isinstance(target, ClassScore):
+        raise ConfigError(
+            "Score-CAM weighs maps by class probability and explains class targets only; "
+            f"use gradcam or integrated_gradients. Received: target={target!r}"
+        )
+    return _visualize(
+        Scorecam, model, features, target, penultimate_layer=penultimate_layer, max_N=max_maps
+    )
+
+
+@register_explainer("faster_scorecam", CONV_LAYOUTS, "Score-CAM on the 10 strongest maps")
+def faster_scorecam(model, features, target, penultimate_layer=None, max_maps=10):
+    return scorecam(model, features, target, penultimate_layer, max_maps)
+
+
+def _visualize(visualization, model, features, target, **options):
+    with quiet_keras():
+        maps = visualization(model, clone=False)(target.score, features, **options)
+    return np.asarray(maps, "float32"), {}
+
+
+@contextlib.contextmanager
+def quiet_keras():
+    """Silences progress bars, and Keras' note that tf-keras-vis feeds a
+    single-input model a list."""
+    interactive = keras.config.is_interactive_logging_enabled()
+    keras.config.disable_interactive_logging()
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The structure of `inputs`")
+            yield
+    finally:
+        if interactive:
+            keras.config.enable_interactive_logging()

@@ -1,0 +1,97 @@
+"""The model-randomization sanity check of Adebayo et al. 2018.
+
+An explanation that explains the model must change when the model's learned
+weights are replaced by random ones. The check recomputes the explanation with
+the model's weights randomized and compares the two maps by
+Spearman rank correlation of their absolute values: a high correlation means
+the method shows something other than what the model learned (the input's
+edges, say), and the explanation is flagged.
+"""
+
+import contextlib
+import dataclasses
+
+import numpy as np
+from scipy import stats
+
+DEFAULT_THRESHOLD = 0.5
+
+
+MIN_VALUES = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class SanityCheck:
+    """The result of the randomization check.
+
+    Args:
+        rank_correlation: Spearman correlation of |map| on the trained and the
+            randomized model, the mean over inputs; `None` when each input has
+            fewer than `MIN_VALUES` attributions, too few to rank (a model of
+            two features): the check does not apply.
+        threshold: the correlation at or above which the check fails.
+    """
+
+    rank_correlation: float | None
+    threshold: float = DEFAULT_THRESHOLD
+
+    @property
+    def applicable(self):
+        return self.rank_correlation is not None
+
+    @property
+    def passed(self):
+        return self.applicable and self.rank_correlation < self.threshold
+
+    def __str__(self):
+        if not self.applicable:
+            return f"sanity check n/a (under {MIN_VALUES} values per input to rank)"
+        verdict = "passed" if self.passed else "FAILED: map ignores the weights"
+        return f"sanity check {verdict} (rank corr. {self.rank_correlation:.2f})"
+
+    def to_dict(self):
+        return {
+            "rank_correlation": self.rank_correlation,
+            "threshold": self.threshold,
+            "applicable": self.applicable,
+            "passed": self.passed,
+        }
+
+
+@contextlib.contextmanager
+def randomized_weights(model, seed=0):
+    """Within the block, `model`'s learned weights (kernels, embeddings: the
+    trainable weights of two or more axes) are redrawn from a normal
+    distribution of the same spread; the trained values come back after.
+
+    Swapping weights in place, rather than cloning, keeps the state a clone
+    does not carry (adapted normalization, lookup tables); biases and
+    normalization statistics are kept, so activations stay in range.
+    """
+    rng = np.random.default_rng(seed)
+    trained = [(v, v.numpy()) for v in model.trainable_weights if len(v.shape) >= 2]
+    try:
+        for variable, values in trained:
+            spread = float(np.std(values)) or 0.05
+            variable.assign(rng.normal(0.0, spread, values.shape).astype(values.dtype))
+        yield model
+    finally:
+        for variable, values in trained:
+            variable.assign(values)
+
+
+def rank_correlation(first, second):
+    """Mean Spearman correlation of `|first|` and `|second|` over inputs, or
+    `None` when each input has fewer than `MIN_VALUES` values."""
+    first = np.abs(np.asarray(first, "float64")).reshape(len(first), -1)
+    second = np.abs(np.asarray(second, "float64")).reshape(len(second), -1)
+    if first.shape[1] < MIN_VALUES:
+        return None
+    return float(np.mean([_spearman(a, b) for a, b in zip(first, second, strict=True)]))
+
+
+def _spearman(first, second):
+    if np.ptp(first) == 0 or np.ptp(second) == 0:
+        # A constant map carries no ranking; unchanged means it ignored the weights.
+        return 1.0 if np.allclose(first, second) else 0.0
+    return float(stats.spearmanr(first, second).statistic)

@@ -1,0 +1,74 @@
+"""The randomization sanity check (Adebayo et al. 2018)."""
+
+import numpy as np
+import pytest
+
+import dlapps
+from dlapps.explainers import (
+    SanityCheck,
+    randomized_weights,
+    rank_correlation,
+    register_explainer,
+    unregister_explainer,
+)
+
+
+@pytest.fixture
+def input_echo():
+    """A broken explainer: it returns the input, whatever the model."""
+
+    @register_explainer("input_echo")
+    def input_echo(model, features, target):
+        return np.asarray(features), {}
+
+    yield "input_echo"
+    unregister_explainer("input_echo")
+
+
+def test_an_explainer_that_ignores_the_model_is_flagged(shape_classifier, input_echo):
+    import explained_models as models
+
+    images, _, _ = models.shape_images(6, seed=2)
+    explanation = dlapps.explain(shape_classifier, images, method=input_echo, sanity_check=True)
+    assert not explanation.sanity.passed
+    assert explanation.sanity.rank_correlation == pytest.approx(1.0)
+    assert "FAILED" in explanation.title
+    assert explanation.to_dict()["sanity_check"]["passed"] is False
+
+
+def test_randomized_weights_are_random_and_restored(shape_classifier):
+    trained = [w.copy() for w in shape_classifier.get_weights()]
+    with randomized_weights(shape_classifier, seed=1) as model:
+        randomized = model.get_weights()
+    changed = [not np.array_equal(a, b) for a, b in zip(trained, randomized, strict=True)]
+    kernels = [w.ndim >= 2 for w in trained]
+    assert changed == kernels  # kernels redrawn, biases kept
+    for before, after in zip(trained, shape_classifier.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_weights_are_restored_when_the_explainer_raises(shape_classifier):
+    trained = [w.copy() for w in shape_classifier.get_weights()]
+    with pytest.raises(RuntimeError), randomized_weights(shape_classifier):
+        raise RuntimeError("explainer failed")
+    for before, after in zip(trained, shape_classifier.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_rank_correlation_is_per_input_and_uses_magnitudes():
+    rng = np.random.default_rng(0)
+    maps = rng.normal(size=(4, 10, 10))
+    assert rank_correlation(maps, maps) == pytest.approx(1.0)
+    assert rank_correlation(maps, -maps) == pytest.approx(1.0)  # |map|: sign flips are equal
+    assert abs(rank_correlation(maps, rng.normal(size=(4, 10, 10)))) < 0.2
+    # Two values per input cannot be ranked meaningfully.
+    assert rank_correlation(maps[:, 0, :2], maps[:, 1, :2]) is None
+
+
+def test_sanity_check_verdicts():
+    assert SanityCheck(0.2).passed and str(SanityCheck(0.2)).startswith("sanity check passed")
+    assert not SanityCheck(0.9).passed and "FAILED" in str(SanityCheck(0.9))
+    assert not SanityCheck(0.3, threshold=0.25).passed
+    not_applicable = SanityCheck(None)
+    assert not not_applicable.applicable and not not_applicable.passed
+    assert "n/a" in str(not_applicable)
