@@ -134,7 +134,7 @@ def _explain_pair(spec, model, inputs, target, sanity_check, threshold, view_opt
             f"Received: {len(inputs)} batches"
         )
     views = [view_model(model, side, view_options["features"], "image") for side in inputs]
-    embeddings = [np.asarray(view.head(view.features, training=False)) for view in views]
+    embeddings = [view.outputs_of(view.head) for view in views]
     embeddings = [e.reshape(len(e), -1) for e in embeddings]
     # Each side is explained against the other side's (fixed) embedding.
     sides = [(views[0], SimilarityTo(embeddings[1])), (views[1], SimilarityTo(embeddings[0]))]
@@ -178,8 +178,7 @@ def _attribute(spec, view, target, options):
 
 
 def _values(view, target):
-    model = target.value_model(view)
-    return np.asarray(target.value(model(view.features, training=False)), "float32")
+    return np.asarray(target.value(view.outputs_of(target.value_model(view))), "float32")
 
 
 __all__ = [

@@ -44,6 +44,7 @@ class ModelView:
     vocabulary: list | None = None
     side: list = dataclasses.field(default_factory=list)
     _parts: dict = dataclasses.field(default_factory=dict, repr=False)
+    _outputs: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def part(self, outputs):
         """The model from `start` to `outputs`, tensors of `model`'s graph."""
@@ -61,6 +62,13 @@ class ModelView:
         features = keras.Input(self.features.shape[1:], name="features")
         fixed = [_FixedPerInput(values)(features) for values in self.side]
         return keras.Model(features, inner([features, *fixed]))
+
+    def outputs_of(self, model):
+        """`model(features)` as arrays, computed once per model."""
+        if id(model) not in self._outputs:
+            outputs = model(self.features, training=False)
+            self._outputs[id(model)] = keras.tree.map_structure(np.asarray, outputs)
+        return self._outputs[id(model)]
 
     @property
     def head(self):

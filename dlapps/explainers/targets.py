@@ -71,7 +71,7 @@ class ClassScore(Target):
         self._indices = None
 
     def prepare(self, view):
-        outputs = np.asarray(_single_output(view, None)(view.features, training=False))
+        outputs = view.outputs_of(_single_output(view, None))
         if outputs.ndim != 2 or outputs.shape[1] < 2:
             raise ConfigError(
                 "ClassScore explains models with one score per class. Received: "
