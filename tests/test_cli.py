@@ -70,12 +70,31 @@ def test_predict_prints_one_json_object_per_input(run_dir, capsys):
     assert all(r["label"] in ([0], [1]) for r in results)
 
 
-def test_explain_writes_a_figure(run_dir, tmp_path):
+def test_explain_writes_a_figure(run_dir, tmp_path, capsys):
     assert main(["explain", str(run_dir), "-0.5,1010", "1,900", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "decision_boundary.png").read_bytes()[:4] == b"\x89PNG"
     summary = json.loads((tmp_path / "decision_boundary.json").read_text())
     assert summary["inputs"] == ["-0.5,1010", "1,900"]
     assert len(summary["attributions"]) == 2
+    # Two features are too few to rank, so the randomization check does not apply.
+    assert summary["sanity_check"]["applicable"] is False
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("-0.5,1010: score = ")
+    assert out[2] == "sanity check n/a (under 3 values per input to rank)"
+
+
+def test_explain_method_and_no_sanity_check(run_dir, tmp_path, capsys):
+    args = ["explain", str(run_dir), "-0.5,1010", "--method", "integrated_gradients"]
+    assert main([*args, "--no-sanity-check", "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "integrated_gradients.json").read_text())
+    assert summary["sanity_check"] is None
+    assert summary["completeness"]["passed"] is True
+    assert "sanity check" not in capsys.readouterr().out
+
+
+def test_explain_target_must_name_a_class(run_dir, capsys):
+    assert main(["explain", str(run_dir), "1,2", "--target", "tuesday"]) == 1
+    assert "Unknown explanation target" in capsys.readouterr().err
 
 
 def test_export_saved_model_and_tflite(run_dir, tmp_path):

@@ -3,6 +3,7 @@ import json
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from toy_recipe import ToyClassifier
 
 import dlapps
@@ -69,3 +70,17 @@ def test_history_keeps_one_row_per_epoch_after_a_resume(tmp_path):
     (tmp_path / "history.csv").write_text("epoch,loss\n0,0.9\n1,0.8\n1,0.7\n2,0.6\n")
     run.tidy_history()
     assert (tmp_path / "history.csv").read_text() == "epoch,loss\n0,0.9\n1,0.7\n2,0.6\n"
+
+
+def test_explain_every_puts_explanations_in_tensorboard(tmp_path):
+    recipe = ToyClassifier(epochs=2, explain_every=1)
+    train, val = recipe.load_data("synthetic")
+    recipe.fit(train.take(2), val.take(1), run_dir=tmp_path / "run", verbose=0)
+    event_files = list((tmp_path / "run" / "logs" / "explanations").iterdir())
+    tags = [
+        (value.tag, event.step)
+        for event_file in event_files
+        for event in tf.compat.v1.train.summary_iterator(str(event_file))
+        for value in event.summary.value
+    ]
+    assert tags == [("explanations/decision_boundary", 0), ("explanations/decision_boundary", 1)]
