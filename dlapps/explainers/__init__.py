@@ -32,8 +32,8 @@ from dlapps.explainers.registry import (
 from dlapps.explainers.sanity import (
     DEFAULT_THRESHOLD,
     SanityCheck,
+    compare_maps,
     randomized_weights,
-    rank_correlation,
 )
 from dlapps.explainers.targets import (
     ClassScore,
@@ -111,7 +111,7 @@ def explain(
     if sanity_check:
         with randomized_weights(view.head):
             random_attributions, _ = _attribute(spec, view, target, options)
-        sanity = SanityCheck(rank_correlation(attributions, random_attributions), sanity_threshold)
+        sanity = compare_maps(attributions, random_attributions, sanity_threshold)
     return Explanation(
         method=method,
         kind=view.layout,
@@ -149,7 +149,7 @@ def _explain_pair(spec, model, inputs, target, sanity_check, threshold, view_opt
     if sanity_check:
         with randomized_weights(views[0].head):
             random_attributions = attribute_both_sides()
-        sanity = SanityCheck(rank_correlation(attributions, random_attributions), threshold)
+        sanity = compare_maps(attributions, random_attributions, threshold)
     return Explanation(
         method=spec.name,
         kind="image_pair",
@@ -193,8 +193,8 @@ __all__ = [
     "SanityCheck",
     "Target",
     "explain",
+    "compare_maps",
     "randomized_weights",
-    "rank_correlation",
     "register_explainer",
     "register_renderer",
     "unregister_explainer",

@@ -27,7 +27,7 @@ def render_images(explanation, figure):
             continue
         heat = _magnitude(attribution)
         row[1].imshow(heat, cmap=HEAT, vmin=0, vmax=1)
-        row[1].set_title("attribution")
+        row[1].set_title("attribution", fontsize=9)
         _show_image(row[2], image, "overlay")
         row[2].imshow(heat, cmap=HEAT, alpha=0.45, vmin=0, vmax=1)
         for axis in row[1:]:

@@ -26,14 +26,17 @@ class SanityCheck:
 
     Args:
         rank_correlation: Spearman correlation of |map| on the trained and the
-            randomized model, the mean over inputs; `None` when each input has
-            fewer than `MIN_VALUES` attributions, too few to rank (a model of
-            two features): the check does not apply.
+            randomized model, the mean over inputs; `None` when the check does
+            not apply (see `note`).
         threshold: the correlation at or above which the check fails.
+        note: why the check does not apply: each input has fewer than
+            `MIN_VALUES` attributions (a model of two features), or every
+            trained map is blank (constant), so there is nothing to rank.
     """
 
     rank_correlation: float | None
     threshold: float = DEFAULT_THRESHOLD
+    note: str = ""
 
     @property
     def applicable(self):
@@ -45,8 +48,8 @@ class SanityCheck:
 
     def __str__(self):
         if not self.applicable:
-            return f"sanity check n/a (under {MIN_VALUES} values per input to rank)"
-        verdict = "passed" if self.passed else "FAILED: map ignores the weights"
+            return f"sanity check n/a ({self.note})"
+        verdict = "passed" if self.passed else "FAILED: map barely changes with random weights"
         return f"sanity check {verdict} (rank corr. {self.rank_correlation:.2f})"
 
     def to_dict(self):
@@ -55,7 +58,26 @@ class SanityCheck:
             "threshold": self.threshold,
             "applicable": self.applicable,
             "passed": self.passed,
+            "note": self.note,
         }
+
+
+def compare_maps(trained, randomized, threshold=DEFAULT_THRESHOLD):
+    """The `SanityCheck` of maps computed with trained and randomized weights.
+
+    Spearman correlation of the absolute maps, per input, averaged over the
+    inputs whose trained map is not blank (constant): a blank map ranks nothing.
+    """
+    trained = np.abs(np.asarray(trained, "float64")).reshape(len(trained), -1)
+    randomized = np.abs(np.asarray(randomized, "float64")).reshape(len(randomized), -1)
+    if trained.shape[1] < MIN_VALUES:
+        return SanityCheck(None, threshold, f"under {MIN_VALUES} values per input to rank")
+    ranked = [
+        _spearman(a, b) for a, b in zip(trained, randomized, strict=True) if np.ptp(a) > 0
+    ]
+    if not ranked:
+        return SanityCheck(None, threshold, "every map is blank")
+    return SanityCheck(float(np.mean(ranked)), threshold)
 
 
 @contextlib.contextmanager
@@ -80,18 +102,7 @@ def randomized_weights(model, seed=0):
             variable.assign(values)
 
 
-def rank_correlation(first, second):
-    """Mean Spearman correlation of `|first|` and `|second|` over inputs, or
-    `None` when each input has fewer than `MIN_VALUES` values."""
-    first = np.abs(np.asarray(first, "float64")).reshape(len(first), -1)
-    second = np.abs(np.asarray(second, "float64")).reshape(len(second), -1)
-    if first.shape[1] < MIN_VALUES:
-        return None
-    return float(np.mean([_spearman(a, b) for a, b in zip(first, second, strict=True)]))
-
-
 def _spearman(first, second):
-    if np.ptp(first) == 0 or np.ptp(second) == 0:
-        # A constant map carries no ranking; unchanged means it ignored the weights.
-        return 1.0 if np.allclose(first, second) else 0.0
+    if np.ptp(second) == 0:
+        return 0.0  # the randomized map is blank: nothing of the trained ranking is left
     return float(stats.spearmanr(first, second).statistic)

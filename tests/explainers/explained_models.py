@@ -132,18 +132,19 @@ def train_wear_model(seed=0):
 
 SAMPLE_RATE = 4000
 CLIP = 2000
+TONES = (300, 700, 1500)
 
 
 def tones(count, seed=0):
-    """Noisy half-second clips of a low (class 0) or high (class 1) tone
-    sounding in a random stretch of the clip."""
+    """Noisy half-second clips of a low, middle or high tone (classes 0, 1,
+    2) sounding in a random stretch of the clip."""
     rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 2, count).astype("int32")
+    labels = rng.integers(0, len(TONES), count).astype("int32")
     time = np.arange(CLIP) / SAMPLE_RATE
     clips = rng.normal(0, 0.1, (count, CLIP)).astype("float32")
     for clip, label in zip(clips, labels, strict=True):
         start = rng.integers(0, CLIP // 2)
-        frequency = (300, 1200)[label] * rng.uniform(0.9, 1.1)
+        frequency = TONES[label] * rng.uniform(0.95, 1.05)
         clip[start : start + CLIP // 2] += np.sin(2 * np.pi * frequency * time[: CLIP // 2])
     return clips, labels
 
@@ -161,7 +162,7 @@ def train_tone_classifier(seed=0):
     x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv1")(x)
     x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv2")(x)
     x = keras.layers.GlobalMaxPooling2D(name="pool")(x)
-    outputs = keras.layers.Dense(2, activation="softmax", name="genre")(x)
+    outputs = keras.layers.Dense(len(TONES), activation="softmax", name="genre")(x)
     model = keras.Model(inputs, outputs)
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     clips, labels = tones(512, seed)

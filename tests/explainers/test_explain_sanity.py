@@ -6,8 +6,8 @@ import pytest
 import dlapps
 from dlapps.explainers import (
     SanityCheck,
+    compare_maps,
     randomized_weights,
-    rank_correlation,
     register_explainer,
     unregister_explainer,
 )
@@ -55,20 +55,33 @@ def test_weights_are_restored_when_the_explainer_raises(shape_classifier):
         np.testing.assert_array_equal(before, after)
 
 
-def test_rank_correlation_is_per_input_and_uses_magnitudes():
+def test_maps_are_compared_by_rank_correlation_of_magnitudes():
     rng = np.random.default_rng(0)
     maps = rng.normal(size=(4, 10, 10))
-    assert rank_correlation(maps, maps) == pytest.approx(1.0)
-    assert rank_correlation(maps, -maps) == pytest.approx(1.0)  # |map|: sign flips are equal
-    assert abs(rank_correlation(maps, rng.normal(size=(4, 10, 10)))) < 0.2
-    # Two values per input cannot be ranked meaningfully.
-    assert rank_correlation(maps[:, 0, :2], maps[:, 1, :2]) is None
+    assert compare_maps(maps, maps).rank_correlation == pytest.approx(1.0)
+    assert compare_maps(maps, -maps).rank_correlation == pytest.approx(1.0)  # |map|
+    assert abs(compare_maps(maps, rng.normal(size=(4, 10, 10))).rank_correlation) < 0.2
+    assert compare_maps(maps, maps, threshold=1.5).passed
+
+
+def test_blank_and_tiny_maps_cannot_be_ranked():
+    maps = np.random.default_rng(1).normal(size=(3, 10))
+    blank = np.zeros_like(maps)
+    # A blank trained map is left out: it must not pass by correlating with nothing.
+    mixed = np.concatenate([blank[:2], maps[:1]])
+    assert compare_maps(mixed, mixed).rank_correlation == pytest.approx(1.0)
+    every_blank = compare_maps(blank, maps)
+    assert not every_blank.applicable and every_blank.note == "every map is blank"
+    # A randomized map gone blank keeps nothing of the trained ranking.
+    assert compare_maps(maps, blank).rank_correlation == 0.0
+    tiny = compare_maps(maps[:, :2], maps[:, :2])
+    assert not tiny.applicable and str(tiny) == "sanity check n/a (under 3 values per input to rank)"
 
 
 def test_sanity_check_verdicts():
     assert SanityCheck(0.2).passed and str(SanityCheck(0.2)).startswith("sanity check passed")
     assert not SanityCheck(0.9).passed and "FAILED" in str(SanityCheck(0.9))
     assert not SanityCheck(0.3, threshold=0.25).passed
-    not_applicable = SanityCheck(None)
+    not_applicable = SanityCheck(None, note="every map is blank")
     assert not not_applicable.applicable and not not_applicable.passed
-    assert "n/a" in str(not_applicable)
+    assert str(not_applicable) == "sanity check n/a (every map is blank)"

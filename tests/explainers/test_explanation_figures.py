@@ -60,7 +60,7 @@ def test_title_names_method_sanity_and_completeness():
         sanity=SanityCheck(0.91),
     )
     assert explanation.title == (
-        "integrated gradients | sanity check FAILED: map ignores the weights "
+        "integrated gradients | sanity check FAILED: map barely changes with random weights "
         "(rank corr. 0.91) | completeness error 1.2%"
     )
     assert explanation.plot()._suptitle.get_color() == "tab:red"
