@@ -111,7 +111,7 @@ def explain(
     if sanity_check:
         with randomized_weights(view.head):
             random_attributions, _ = _attribute(spec, view, target, options)
-        sanity = compare_maps(attributions, random_attributions, sanity_threshold)
+        sanity = compare_maps(attributions, random_attributions, sanity_threshold, view.valid)
     return Explanation(
         method=method,
         kind=view.layout,

@@ -110,7 +110,8 @@ def _render(explanation, figure):
             label=names[feature],
         )
     bar_axes.axhline(0, color="black", linewidth=0.8)
-    bar_axes.set_xticks(positions, [f"#{i}" for i in positions])
+    labels = [label.replace(" = ", "\n") for label in explanation.labels or [""] * count]
+    bar_axes.set_xticks(positions, [f"#{i}\n{label}" for i, label in enumerate(labels)], fontsize=8)
     bar_axes.set(
         ylabel="gradient x (input - baseline)", title="Feature contributions (vs. baseline)"
     )

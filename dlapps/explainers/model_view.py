@@ -63,6 +63,11 @@ class ModelView:
         fixed = [_FixedPerInput(values)(features) for values in self.side]
         return keras.Model(features, inner([features, *fixed]))
 
+    @property
+    def valid(self):
+        """Where `shown` holds input rather than padding; `None` for everywhere."""
+        return self.shown != "" if self.layout == "tokens" else None
+
     def outputs_of(self, model):
         """`model(features)` as arrays, computed once per model."""
         if id(model) not in self._outputs:

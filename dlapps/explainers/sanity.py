@@ -10,6 +10,7 @@ edges, say), and the explanation is flagged.
 
 import contextlib
 import dataclasses
+import math
 
 import numpy as np
 from scipy import stats
@@ -49,8 +50,15 @@ class SanityCheck:
     def __str__(self):
         if not self.applicable:
             return f"sanity check n/a ({self.note})"
-        verdict = "passed" if self.passed else "FAILED: map barely changes with random weights"
-        return f"sanity check {verdict} (rank corr. {self.rank_correlation:.2f})"
+        # Rounded away from the threshold, so the figure never reads "0.50 < 0.5".
+        if self.passed:
+            shown = math.floor(self.rank_correlation * 100) / 100
+            return f"sanity check passed (rank corr. {shown:.2f} < {self.threshold:g})"
+        shown = math.ceil(self.rank_correlation * 100) / 100
+        return (
+            "sanity check FAILED: map barely changes with random weights "
+            f"(rank corr. {shown:.2f} >= {self.threshold:g})"
+        )
 
     def to_dict(self):
         return {
@@ -62,19 +70,27 @@ class SanityCheck:
         }
 
 
-def compare_maps(trained, randomized, threshold=DEFAULT_THRESHOLD):
+def compare_maps(trained, randomized, threshold=DEFAULT_THRESHOLD, valid=None):
     """The `SanityCheck` of maps computed with trained and randomized weights.
 
     Spearman correlation of the absolute maps, per input, averaged over the
     inputs whose trained map is not blank (constant): a blank map ranks nothing.
+
+    Args:
+        trained, randomized: the two maps, `(batch, ...)`.
+        threshold: the correlation at or above which the check fails.
+        valid: where the maps are compared, like the maps; `None` for
+            everywhere. Padding is left out: it is zero whatever the weights.
     """
     trained = np.abs(np.asarray(trained, "float64")).reshape(len(trained), -1)
     randomized = np.abs(np.asarray(randomized, "float64")).reshape(len(randomized), -1)
+    valid = np.ones(trained.shape, bool) if valid is None else np.reshape(valid, trained.shape)
     if trained.shape[1] < MIN_VALUES:
         return SanityCheck(None, threshold, f"under {MIN_VALUES} values per input to rank")
-    ranked = [
-        _spearman(a, b) for a, b in zip(trained, randomized, strict=True) if np.ptp(a) > 0
-    ]
+    ranked = []
+    for first, second, used in zip(trained, randomized, valid, strict=True):
+        if used.sum() >= MIN_VALUES and np.ptp(first[used]) > 0:
+            ranked.append(_spearman(first[used], second[used]))
     if not ranked:
         return SanityCheck(None, threshold, "every map is blank")
     return SanityCheck(float(np.mean(ranked)), threshold)

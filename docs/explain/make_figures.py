@@ -14,7 +14,6 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parents[1] / "tests" / "explainers"))
 
 import explained_models as models  # noqa: E402
-import numpy as np  # noqa: E402
 
 import dlapps  # noqa: E402
 from dlapps.explainers import (  # noqa: E402
@@ -51,7 +50,7 @@ def main():
         explanation = dlapps.explain(shapes, images, method=method, sanity_check=True, **names)
         sanity = explanation.sanity
         print(
-            f"| `{method}` | {sanity.rank_correlation:.2f} | "
+            f"| `{method}` | {sanity.rank_correlation:.3f} | "
             f"{'passed' if sanity.passed else 'flagged'} |"
         )
         if method in ("gradcam", "scorecam"):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import dlapps
 from dlapps.explainers import (
@@ -75,7 +76,27 @@ def test_blank_and_tiny_maps_cannot_be_ranked():
     # A randomized map gone blank keeps nothing of the trained ranking.
     assert compare_maps(maps, blank).rank_correlation == 0.0
     tiny = compare_maps(maps[:, :2], maps[:, :2])
-    assert not tiny.applicable and str(tiny) == "sanity check n/a (under 3 values per input to rank)"
+    assert not tiny.applicable
+    assert str(tiny) == "sanity check n/a (under 3 values per input to rank)"
+
+
+def test_padding_is_left_out_of_the_comparison():
+    rng = np.random.default_rng(2)
+    trained, randomized = rng.normal(size=(2, 2, 12))
+    trained[:, 6:] = randomized[:, 6:] = 0  # padding: zero whatever the weights
+    valid = np.zeros((2, 12), bool)
+    valid[:, :6] = True
+    with_padding = compare_maps(trained, randomized).rank_correlation
+    without = compare_maps(trained, randomized, valid=valid).rank_correlation
+    pairs = zip(np.abs(trained[:, :6]), np.abs(randomized[:, :6]), strict=True)
+    expected = np.mean([stats.spearmanr(a, b).statistic for a, b in pairs])
+    assert without == pytest.approx(expected)
+    assert with_padding > without  # shared zeros agree, and would hide a failure
+
+
+def test_shown_correlation_agrees_with_the_verdict():
+    assert str(SanityCheck(0.4999)) == "sanity check passed (rank corr. 0.49 < 0.5)"
+    assert str(SanityCheck(0.5001)).endswith("(rank corr. 0.51 >= 0.5)")
 
 
 def test_sanity_check_verdicts():

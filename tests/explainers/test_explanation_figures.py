@@ -61,7 +61,7 @@ def test_title_names_method_sanity_and_completeness():
     )
     assert explanation.title == (
         "integrated gradients | sanity check FAILED: map barely changes with random weights "
-        "(rank corr. 0.91) | completeness error 1.2%"
+        "(rank corr. 0.91 >= 0.5) | completeness error 1.2%"
     )
     assert explanation.plot()._suptitle.get_color() == "tab:red"
 
