@@ -71,8 +71,8 @@ def explain(
             (`OutputValue`, `PairSimilarity`, `ReconstructionError`,
             `NextWordProbability`, ...), or `None` for the recipe's default or
             the predicted class.
-        sanity_check: also explain a copy of the model with randomized weights
-            and flag the explanation if the two maps agree.
+        sanity_check: explain again with the model's learned weights
+            randomized, and flag the explanation if the two maps agree.
         sanity_threshold: the rank correlation at which the check fails.
         **options: over the recipe's: `features` (the layer whose output is
             explained), `layout` (one of `LAYOUTS`), `class_names`,

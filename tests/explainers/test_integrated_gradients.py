@@ -61,3 +61,19 @@ def test_steps_double_until_complete(shape_classifier):
 def test_a_bare_model_defaults_to_integrated_gradients(linear_model):
     explanation = dlapps.explain(linear_model, np.ones((2, 5), "float32"))
     assert explanation.method == "integrated_gradients"
+
+
+def test_a_softmax_dense_layer_is_explained_through_its_logits():
+    inputs = keras.Input((3,))
+    dense = keras.layers.Dense(4, activation="softmax", name="classes")
+    model = keras.Model(inputs, dense(inputs))
+    x = np.random.default_rng(1).normal(size=(3, 3)).astype("float32")
+    explanation = dlapps.explain(model, x, method="integrated_gradients", target=2)
+    kernel, bias = dense.get_weights()
+    logit_change = x @ kernel[:, 2]  # logit(x) - logit(0), the bias cancels
+    np.testing.assert_allclose(explanation.attributions.sum(axis=1), logit_change, rtol=1e-3)
+    # The probability is what is reported, from the model itself.
+    np.testing.assert_allclose(
+        explanation.predictions, model.predict(x, verbose=0)[:, 2], rtol=1e-5
+    )
+    assert dense.activation is keras.activations.softmax  # the model itself is unchanged
