@@ -6,7 +6,7 @@ from tf_keras_vis.activation_maximization import ActivationMaximization
 from tf_keras_vis.activation_maximization.input_modifiers import Jitter
 from tf_keras_vis.activation_maximization.regularizers import Norm, TotalVariation2D
 
-from dlapps.explainers.gradient_maps import quiet_keras
+from dlapps.explainers.gradient_maps import quiet_keras, seeded_numpy
 from dlapps.explainers.registry import IMAGE_LAYOUTS, register_explainer
 
 
@@ -27,7 +27,7 @@ def activation_maximization(
         steps: gradient-ascent steps.
         input_range: `(low, high)` of valid inputs; the inputs' own range when `None`.
         learning_rate: the ascent step, as a fraction of the input range.
-        seed: the seed of the starting noise.
+        seed: the seed of the starting noise and of the jitter.
 
     Returns:
         `(synthesized, extras)`: the synthesized inputs, one per input.
@@ -37,7 +37,7 @@ def activation_maximization(
     rng = np.random.default_rng(seed)
     start = rng.uniform(low, high, features.shape).astype("float32")
     start = (start + features.mean()) / 2
-    with quiet_keras():
+    with quiet_keras(), seeded_numpy(seed):
         synthesized = ActivationMaximization(model, clone=False)(
             target.score,
             seed_input=start,

@@ -27,17 +27,18 @@ def saliency(model, features, target):
 
 
 @register_explainer("smoothgrad", ALL_LAYOUTS, "saliency averaged over noisy copies of the input")
-def smoothgrad(model, features, target, samples=20, noise=0.2):
-    return _visualize(
-        Saliency,
-        model,
-        features,
-        target,
-        keepdims=True,
-        normalize_map=False,
-        smooth_samples=samples,
-        smooth_noise=noise,
-    )
+def smoothgrad(model, features, target, samples=20, noise=0.2, seed=0):
+    with seeded_numpy(seed):
+        return _visualize(
+            Saliency,
+            model,
+            features,
+            target,
+            keepdims=True,
+            normalize_map=False,
+            smooth_samples=samples,
+            smooth_noise=noise,
+        )
 
 
 @register_explainer("gradcam", CONV_LAYOUTS, "Grad-CAM: gradient-weighted last convolution")
@@ -76,6 +77,18 @@ def _visualize(visualization, model, features, target, **options):
     with quiet_keras():
         maps = visualization(model, clone=False)(target.score, features, **options)
     return np.asarray(maps, "float32"), {}
+
+
+@contextlib.contextmanager
+def seeded_numpy(seed):
+    """Seeds NumPy's global generator, which tf-keras-vis draws its noise
+    from, for repeatable results; the caller's state comes back after."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 @contextlib.contextmanager

@@ -106,3 +106,13 @@ def test_unknown_method_and_option_are_user_errors(shape_classifier, shapes):
 def test_occlusion_window_and_stride_are_checked(shape_classifier, shapes):
     with pytest.raises(ValueError, match="window and stride need one size per input axis"):
         dlapps.explain(shape_classifier, shapes[0][:1], method="occlusion", window=(4, 4))
+
+
+def test_smoothgrad_is_repeatable_and_leaves_numpy_alone(shape_classifier, shapes):
+    np.random.seed(7)
+    expected_next = np.random.random()
+    np.random.seed(7)
+    first = dlapps.explain(shape_classifier, shapes[0][:2], method="smoothgrad", samples=4)
+    assert np.random.random() == expected_next
+    again = dlapps.explain(shape_classifier, shapes[0][:2], method="smoothgrad", samples=4)
+    np.testing.assert_array_equal(first.attributions, again.attributions)
