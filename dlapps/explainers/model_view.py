@@ -112,25 +112,29 @@ def view_model(model, inputs, features=None, layout=None):
             log-mel spectrogram or a token embedding.
         layout: one of `LAYOUTS`; inferred from the representation when `None`.
     """
-    side = []
+    side, ids = [], None
     if features is None:
         start, values, layer = model.inputs, _as_float_array(inputs), None
     else:
         layer = _get_layer(model, features)
         start = [layer.output]
-        extractor = keras.Model(model.inputs, layer.output)
-        values = np.asarray(extractor(_as_tensor(inputs), training=False), "float32")
+        if isinstance(layer, keras.layers.Embedding):
+            extractor = keras.Model(model.inputs, [layer.output, layer.input])
+            values, ids = (np.asarray(x) for x in extractor(_as_tensor(inputs), training=False))
+        else:
+            values = keras.Model(model.inputs, layer.output)(_as_tensor(inputs), training=False)
+        values = np.asarray(values, "float32")
         if getattr(layer, "mask_zero", False):
             # Layers after a masking embedding read the mask from its input ids.
             start.append(layer.input)
-            side.append(np.asarray(keras.Model(model.inputs, layer.input)(_as_tensor(inputs))))
+            side.append(ids)
     layout = layout or _infer_layout(layer, values)
     if layout not in LAYOUTS:
         raise ConfigError(f"Unknown layout. Expected one of {LAYOUTS}. Received: layout={layout!r}")
     shown = values
     vocabulary = find_vocabulary(model)
     if layout == "tokens":
-        shown = _tokens(model, layer, inputs, vocabulary)
+        shown = _tokens(ids, vocabulary)
     elif layout == "spectrogram" and values.ndim == 4 and values.shape[-1] == 1:
         shown = values[..., 0]
     return ModelView(model, start, values, shown, layout, vocabulary, side)
@@ -140,13 +144,13 @@ def _same_tensors(first, second):
     return len(first) == len(second) and all(a is b for a, b in zip(first, second, strict=True))
 
 
-def _tokens(model, layer, inputs, vocabulary):
-    if layer is None or vocabulary is None:
+def _tokens(ids, vocabulary):
+    if ids is None or vocabulary is None:
         raise ConfigError(
-            "The tokens layout needs features=<embedding layer> in a model with a "
-            f"TextVectorization or StringLookup layer. Received: features={layer}"
+            "The tokens layout needs features=<an Embedding layer> in a model with a "
+            "TextVectorization or StringLookup layer. Received: "
+            f"{'no embedding' if ids is None else 'no vocabulary'}"
         )
-    ids = np.asarray(keras.Model(model.inputs, layer.input)(_as_tensor(inputs), training=False))
     return np.asarray(vocabulary, dtype=object)[ids.astype("int64")]
 
 

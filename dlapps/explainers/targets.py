@@ -28,8 +28,6 @@ from dlapps.errors import ConfigError
 class Target:
     """What an explanation attributes; subclasses override the hooks."""
 
-    pairwise = False
-
     def prepare(self, view):
         return self
 
@@ -49,7 +47,11 @@ class Target:
         return [f"{value:.4g}" for value in values]
 
     def __repr__(self):
-        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        fields = ", ".join(
+            f"{key}={_short_repr(value)}"
+            for key, value in vars(self).items()
+            if not key.startswith("_")
+        )
         return f"{type(self).__name__}({fields})"
 
 
@@ -196,8 +198,6 @@ class PairSimilarity(Target):
         threshold: the decision threshold shown in titles (e.g. unlock).
     """
 
-    pairwise = True
-
     def __init__(self, threshold=None):
         self.threshold = threshold
 
@@ -237,6 +237,13 @@ def resolve_target(target, view, class_names=None):
             f"Received: target={target!r}"
         )
     return target.prepare(view)
+
+
+def _short_repr(value):
+    """`repr`, but a vocabulary or an array is summarized by its length."""
+    if isinstance(value, list | tuple | np.ndarray) and len(value) > 8:
+        return f"<{len(value)} values>"
+    return repr(value)
 
 
 def find_vocabulary(model):

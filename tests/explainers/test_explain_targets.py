@@ -35,6 +35,11 @@ def test_next_word_probability_points_at_the_subject(next_word_model):
     assert explanation.labels[0] == f"next word {next_words[0]!r} (p={probability:.2f})"
     assert explanation.extras["completeness"]["passed"]
     assert explanation.sanity.passed, explanation.sanity
+    vocabulary_size = len(next_word_model.get_layer("vectorize").get_vocabulary())
+    assert explanation.target == (
+        f"NextWordProbability(index=None, class_names=<{vocabulary_size} values>, "
+        "logits=True, word=None)"
+    )
 
 
 def test_probability_of_a_given_word(next_word_model):
