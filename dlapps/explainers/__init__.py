@@ -22,9 +22,10 @@ from dlapps.explainers import (  # noqa: F401  (register methods and figures)
     renderers,
 )
 from dlapps.explainers.explanation import Explanation, register_renderer
-from dlapps.explainers.model_view import LAYOUTS, view_model
+from dlapps.explainers.model_view import view_model
 from dlapps.explainers.registry import (
     EXPLAINERS,
+    LAYOUTS,
     get_explainer,
     register_explainer,
     unregister_explainer,
@@ -182,18 +183,18 @@ def _values(view, target):
 
 
 __all__ = [
-    "EXPLAINERS",
-    "LAYOUTS",
     "ClassScore",
+    "EXPLAINERS",
     "Explanation",
+    "LAYOUTS",
     "NextWordProbability",
     "OutputValue",
     "PairSimilarity",
     "ReconstructionError",
     "SanityCheck",
     "Target",
-    "explain",
     "compare_maps",
+    "explain",
     "randomized_weights",
     "register_explainer",
     "register_renderer",

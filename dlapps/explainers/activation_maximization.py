@@ -10,9 +10,7 @@ from dlapps.explainers.gradient_maps import quiet_keras, seeded_numpy
 from dlapps.explainers.registry import IMAGE_LAYOUTS, register_explainer
 
 
-@register_explainer(
-    "activation_maximization", IMAGE_LAYOUTS, "an input synthesized to maximize the target"
-)
+@register_explainer("activation_maximization", IMAGE_LAYOUTS)
 def activation_maximization(
     model, features, target, steps=100, input_range=None, learning_rate=0.02, seed=0
 ):

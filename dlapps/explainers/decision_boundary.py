@@ -7,9 +7,7 @@ from dlapps.explainers.explanation import register_renderer
 from dlapps.explainers.registry import register_explainer
 
 
-@register_explainer(
-    "decision_boundary", ("tabular",), "decision surface and gradient x input, two features"
-)
+@register_explainer("decision_boundary", ("tabular",))
 def decision_boundary(model, features, target, threshold=0.5, baseline=None, resolution=150):
     """Explains a two-feature model by its decision surface and gradient x input.
 

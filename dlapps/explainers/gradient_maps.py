@@ -17,17 +17,19 @@ from tf_keras_vis.saliency import Saliency
 from tf_keras_vis.scorecam import Scorecam
 
 from dlapps.errors import ConfigError
-from dlapps.explainers.registry import ALL_LAYOUTS, CONV_LAYOUTS, register_explainer
+from dlapps.explainers.registry import CONV_LAYOUTS, LAYOUTS, register_explainer
 from dlapps.explainers.targets import ClassScore
 
 
-@register_explainer("saliency", ALL_LAYOUTS, "absolute input gradient of the target")
+@register_explainer("saliency", LAYOUTS)
 def saliency(model, features, target):
+    """Absolute input gradient of the target."""
     return _visualize(Saliency, model, features, target, keepdims=True, normalize_map=False)
 
 
-@register_explainer("smoothgrad", ALL_LAYOUTS, "saliency averaged over noisy copies of the input")
+@register_explainer("smoothgrad", LAYOUTS)
 def smoothgrad(model, features, target, samples=20, noise=0.2, seed=0):
+    """Saliency averaged over `samples` noisy copies of the input (noise: a share of its range)."""
     with seeded_numpy(seed):
         return _visualize(
             Saliency,
@@ -41,23 +43,27 @@ def smoothgrad(model, features, target, samples=20, noise=0.2, seed=0):
         )
 
 
-@register_explainer("gradcam", CONV_LAYOUTS, "Grad-CAM: gradient-weighted last convolution")
+@register_explainer("gradcam", CONV_LAYOUTS)
 def gradcam(model, features, target, penultimate_layer=None):
+    """Grad-CAM: the last convolution's maps weighted by the target's mean gradient."""
     return _visualize(Gradcam, model, features, target, penultimate_layer=penultimate_layer)
 
 
-@register_explainer("gradcam++", CONV_LAYOUTS, "Grad-CAM++: higher-order gradient weights")
+@register_explainer("gradcam++", CONV_LAYOUTS)
 def gradcam_plus_plus(model, features, target, penultimate_layer=None):
+    """Grad-CAM++: higher-order gradient weights."""
     return _visualize(GradcamPlusPlus, model, features, target, penultimate_layer=penultimate_layer)
 
 
-@register_explainer("layercam", CONV_LAYOUTS, "Layer-CAM: positive gradients per location")
+@register_explainer("layercam", CONV_LAYOUTS)
 def layercam(model, features, target, penultimate_layer=None):
+    """Layer-CAM: positive gradients per location."""
     return _visualize(Layercam, model, features, target, penultimate_layer=penultimate_layer)
 
 
-@register_explainer("scorecam", CONV_LAYOUTS, "Score-CAM: activation maps weighted by class score")
+@register_explainer("scorecam", CONV_LAYOUTS)
 def scorecam(model, features, target, penultimate_layer=None, max_maps=None):
+    """Score-CAM: activation maps weighted by the class score of the input they mask."""
     if not isinstance(target, ClassScore):
         raise ConfigError(
             "Score-CAM weighs maps by class probability and explains class targets only; "
@@ -68,8 +74,9 @@ def scorecam(model, features, target, penultimate_layer=None, max_maps=None):
     )
 
 
-@register_explainer("faster_scorecam", CONV_LAYOUTS, "Score-CAM on the 10 strongest maps")
+@register_explainer("faster_scorecam", CONV_LAYOUTS)
 def faster_scorecam(model, features, target, penultimate_layer=None, max_maps=10):
+    """Score-CAM on the `max_maps` strongest maps."""
     return scorecam(model, features, target, penultimate_layer, max_maps)
 
 

@@ -3,12 +3,10 @@
 import numpy as np
 import tensorflow as tf
 
-from dlapps.explainers.registry import ALL_LAYOUTS, register_explainer
+from dlapps.explainers.registry import LAYOUTS, register_explainer
 
 
-@register_explainer(
-    "integrated_gradients", ALL_LAYOUTS, "gradients integrated from a baseline; sum to the change"
-)
+@register_explainer("integrated_gradients", LAYOUTS)
 def integrated_gradients(
     model, features, target, baseline=None, steps=32, tolerance=0.05, max_steps=512, chunk=4096
 ):

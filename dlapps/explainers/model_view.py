@@ -14,9 +14,8 @@ import numpy as np
 import tensorflow as tf
 
 from dlapps.errors import ConfigError
+from dlapps.explainers.registry import LAYOUTS
 from dlapps.explainers.targets import find_vocabulary
-
-LAYOUTS = ("image", "image_pair", "spectrogram", "tokens", "series", "tabular")
 
 
 @dataclasses.dataclass

@@ -5,10 +5,10 @@ import itertools
 import numpy as np
 import tensorflow as tf
 
-from dlapps.explainers.registry import ALL_LAYOUTS, register_explainer
+from dlapps.explainers.registry import LAYOUTS, register_explainer
 
 
-@register_explainer("occlusion", ALL_LAYOUTS, "score drop when a patch is hidden")
+@register_explainer("occlusion", LAYOUTS)
 def occlusion(
     model, features, target, layout="tabular", window=None, stride=None, baseline=0.0, chunk=1024
 ):

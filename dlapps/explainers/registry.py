@@ -4,7 +4,7 @@ import dataclasses
 
 from dlapps.errors import ConfigError
 
-ALL_LAYOUTS = ("image", "image_pair", "spectrogram", "tokens", "series", "tabular")
+LAYOUTS = ("image", "image_pair", "spectrogram", "tokens", "series", "tabular")
 CONV_LAYOUTS = ("image", "image_pair", "spectrogram", "series")
 IMAGE_LAYOUTS = ("image", "image_pair", "spectrogram")
 
@@ -21,13 +21,11 @@ class ExplainerSpec:
             `(attributions, extras)`; `model` has the single output that
             `target.score` reads.
         layouts: the input layouts it applies to.
-        summary: one line for `dlapps info` and the docs.
     """
 
     name: str
     function: object
     layouts: tuple
-    summary: str
 
     def check_layout(self, layout):
         if layout not in self.layouts:
@@ -37,7 +35,7 @@ class ExplainerSpec:
             )
 
 
-def register_explainer(name, layouts=ALL_LAYOUTS, summary=""):
+def register_explainer(name, layouts=LAYOUTS):
     """Registers an explanation method (a decorator); duplicate names raise.
 
     Example:
@@ -53,7 +51,7 @@ def register_explainer(name, layouts=ALL_LAYOUTS, summary=""):
     def decorator(function):
         if name in EXPLAINERS:
             raise ValueError(f"An explanation method of this name exists. Received: name={name!r}")
-        EXPLAINERS[name] = ExplainerSpec(name, function, tuple(layouts), summary)
+        EXPLAINERS[name] = ExplainerSpec(name, function, tuple(layouts))
         return function
 
     return decorator

@@ -106,7 +106,7 @@ class ClassScore(Target):
         return probabilities[np.arange(len(probabilities)), self._indices]
 
     def describe(self, values):
-        return [f"{self._name(i)} (p={v:.2f})" for i, v in zip(self._indices, values, strict=False)]
+        return [f"{self._name(i)} (p={v:.2f})" for i, v in zip(self._indices, values, strict=True)]
 
     def _name(self, index):
         return self.class_names[index] if self.class_names else f"class {index}"
@@ -177,8 +177,7 @@ class ReconstructionError(Target):
     which parts of the input the model fails to restore."""
 
     def score_model(self, view):
-        _single_output(view, None)
-        reconstruction = view.model.outputs[0]
+        reconstruction = _the_output(view)
         error = _SquaredError(name="reconstruction_error")([view.start[0], reconstruction])
         return view.part(error)
 
@@ -226,7 +225,7 @@ def resolve_target(target, view, class_names=None):
     """Turns `target` (`None`, a class index, or a `Target`) into a `Target`
     prepared for `view`."""
     if target is None or isinstance(target, int | np.integer | list | tuple | np.ndarray):
-        outputs = _single_output(view, None).outputs[0]
+        outputs = _the_output(view)
         if target is None and (len(outputs.shape) < 2 or outputs.shape[-1] in (None, 1)):
             target = OutputValue()
         else:
@@ -268,14 +267,20 @@ def _per_sample(values, output):
     return tf.gather(values, tf.range(tf.shape(output)[0]) % tf.shape(values)[0])
 
 
-def _single_output(view, name):
-    if name is not None:
-        return view.part(view.model.get_layer(name).output)
+def _the_output(view):
+    """The model's one output tensor; several outputs need a named target."""
     if len(view.model.outputs) != 1:
         raise ConfigError(
             "The model has several outputs; name the one to explain, e.g. "
             f"target=OutputValue(output=...). Received: outputs={len(view.model.outputs)}"
         )
+    return view.model.outputs[0]
+
+
+def _single_output(view, name):
+    if name is not None:
+        return view.part(view.model.get_layer(name).output)
+    _the_output(view)
     return view.head
 
 
