@@ -8,6 +8,7 @@ first use.
 import importlib
 
 from dlapps import config, data, errors
+from dlapps.atomic import atomic_path, atomic_write_text
 from dlapps.config import RecipeConfig
 from dlapps.recipe import Recipe
 from dlapps.registry import (
@@ -38,6 +39,8 @@ __all__ = [
     "Recipe",
     "RecipeConfig",
     "__version__",
+    "atomic_path",
+    "atomic_write_text",
     "callbacks",
     "collect_predictions",
     "config",

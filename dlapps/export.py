@@ -127,8 +127,22 @@ def _compare(what, expected, got):
             raise ExportError(f"{what} lacks output '{key}'.")
         want = np.asarray(value)
         have = np.asarray(got[key])
-        if want.shape != have.shape or not np.allclose(want, have, rtol=RTOL, atol=ATOL):
-            gap = np.max(np.abs(want - have)) if want.shape == have.shape else "n/a (shapes)"
+        if not outputs_match(want, have):
+            gap = (
+                np.max(np.abs(want - have))
+                if want.shape == have.shape and want.dtype.kind in "fiuc"
+                else "n/a"
+            )
             raise ExportError(
                 f"{what} output '{key}' differs from the Keras model's (max abs difference {gap})."
             )
+
+
+def outputs_match(expected, actual, rtol=RTOL, atol=ATOL):
+    """Numbers agree within tolerance; strings and other values exactly."""
+    expected, actual = np.asarray(expected), np.asarray(actual)
+    if expected.shape != actual.shape:
+        return False
+    if expected.dtype.kind in "fiuc" and actual.dtype.kind in "fiuc":
+        return bool(np.allclose(expected, actual, rtol=rtol, atol=atol))
+    return bool(np.array_equal(expected, actual))

@@ -76,6 +76,9 @@ class Recipe:
         self.model = None
         self.run_dir = None
         self.data_source = None
+        # Names of the model's classes when they come from the data (a
+        # folder per genre); saved in the run folder and restored with it.
+        self.class_names = None
 
     def __repr__(self):
         return f"{type(self).__name__}(name={self.name!r}, config={self.config!r})"

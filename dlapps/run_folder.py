@@ -2,7 +2,8 @@
 
 ```
 RUN_DIR/
-  config.json     recipe name and version, dlapps version, every hyperparameter
+  config.json     recipe name and version, dlapps version, every hyperparameter,
+                  the data source and the class names read from the data
   history.csv     one row per epoch
   metrics.json    the recipe's metrics on the validation data
   model.keras     the trained model (loads with safe_mode=True)
@@ -125,6 +126,7 @@ class RunFolder:
                 "recipe_version": recipe.version,
                 "dlapps_version": __version__,
                 "data": recipe.data_source,
+                "class_names": recipe.class_names,
                 "init_from": str(recipe.init_from) if recipe.init_from else None,
                 "freeze_backbone": recipe.freeze_backbone,
                 "config": recipe.config.to_dict(),
@@ -175,6 +177,7 @@ class RunFolder:
         recipe_class = get_recipe_class(saved["recipe"])
         recipe = recipe_class(config=recipe_class.config_class.from_dict(saved["config"]))
         recipe.data_source = saved.get("data")
+        recipe.class_names = saved.get("class_names")
         recipe.run_dir = self.path
         recipe.model = keras.saving.load_model(
             self.path / MODEL, custom_objects=recipe.custom_objects(), safe_mode=True

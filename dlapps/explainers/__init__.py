@@ -48,6 +48,8 @@ from dlapps.explainers.targets import (
 )
 
 VIEW_OPTIONS = ("features", "layout", "class_names", "feature_names", "target")
+# Options that only label the figure's axes; they travel in `extras`.
+AXIS_OPTIONS = ("feature_names", "time_step", "frequencies")
 
 
 def explain(
@@ -77,8 +79,9 @@ def explain(
         sanity_threshold: the rank correlation at which the check fails.
         **options: over the recipe's: `features` (the layer whose output is
             explained), `layout` (one of `LAYOUTS`), `class_names`,
-            `feature_names` (tabular features or sensors), and the method's
-            own options.
+            `feature_names` (tabular features or sensors), `time_step`
+            (seconds per time step of a spectrogram), `frequencies` (Hz of
+            each spectrogram band), and the method's own options.
 
     Returns:
         An `Explanation`.
@@ -96,6 +99,10 @@ def explain(
     if recipe is not None:
         options = {**recipe.explain_options(method), **options}
     view_options = {key: options.pop(key, None) for key in VIEW_OPTIONS}
+    axes = {key: options.pop(key, None) for key in AXIS_OPTIONS[1:]}
+    axes = {key: value for key, value in axes.items() if value is not None}
+    if view_options["feature_names"] is not None:
+        axes["feature_names"] = list(view_options["feature_names"])
     target = view_options.pop("target") if target is None else target
     if isinstance(target, PairSimilarity):
         return _explain_pair(
@@ -105,8 +112,7 @@ def explain(
     spec.check_layout(view.layout)
     target = resolve_target(target, view, view_options["class_names"])
     attributions, extras = _attribute(spec, view, target, options)
-    if view_options["feature_names"] is not None:
-        extras = {**extras, "feature_names": list(view_options["feature_names"])}
+    extras = {**extras, **axes}
     predictions = _values(view, target)
     sanity = None
     if sanity_check:

@@ -80,10 +80,60 @@ def faster_scorecam(model, features, target, penultimate_layer=None, max_maps=10
     return scorecam(model, features, target, penultimate_layer, max_maps)
 
 
+CAM_LAYER = "dlapps_cam_features"
+
+
 def _visualize(visualization, model, features, target, **options):
+    if "penultimate_layer" in options:
+        model = _split_at(model, options["penultimate_layer"])
+        options["penultimate_layer"] = CAM_LAYER
+        options["seek_penultimate_conv_layer"] = False  # it would look past CAM_LAYER
     with quiet_keras():
         maps = visualization(model, clone=False)(target.score, features, **options)
     return np.asarray(maps, "float32"), {}
+
+
+def _split_at(model, layer_name=None):
+    """`model` rebuilt as lower part -> an identity layer `CAM_LAYER` -> upper
+    part, split after `layer_name` (the last convolution by default).
+
+    tf-keras-vis reads a layer's `.output`, which is the tensor of the layer's
+    first graph; a score model cut out of a larger model (from a spectrogram
+    or embedding layer on) runs a copy of that graph. The identity layer has
+    one graph only: this model's. The parts share the model's layers, so
+    randomizing their weights (the sanity check) still reaches the map.
+    """
+    if layer_name is None:
+        convolutions = [layer for layer in model.layers if "Conv" in type(layer).__name__]
+        if not convolutions:
+            raise ConfigError(
+                "Class activation maps need a convolution in the explained part of the "
+                f"model; use saliency or integrated_gradients. Received: model={model.name!r}"
+            )
+        layer_name = convolutions[-1].name
+    try:
+        layer = model.get_layer(layer_name)
+    except ValueError:
+        raise ConfigError(
+            f"No layer named {layer_name!r} in the explained model. "
+            f"Received: penultimate_layer={layer_name!r}"
+        ) from None
+    # The layer's node in this model's graph (private Keras attribute: the
+    # public `layer.output` names the first graph's node only).
+    nodes = [node for depth in model._nodes_by_depth.values() for node in depth]
+    tensor = next(node.output_tensors[0] for node in nodes if node.operation is layer)
+    lower = keras.Model(model.inputs, tensor)
+    try:
+        upper = keras.Model(tensor, model.outputs)
+    except ValueError:
+        raise ConfigError(
+            "A class activation map's layer must cut the model: every path to the output "
+            "passes through it (not a convolution inside a residual block). "
+            f"Received: penultimate_layer={layer_name!r}"
+        ) from None
+    start = keras.Input(model.inputs[0].shape[1:], dtype=model.inputs[0].dtype)
+    split = keras.layers.Identity(name=CAM_LAYER)(lower(start))
+    return keras.Model(start, upper(split))
 
 
 @contextlib.contextmanager

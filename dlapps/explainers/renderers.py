@@ -50,18 +50,40 @@ def render_image_pairs(explanation, figure):
 
 @register_renderer("spectrogram")
 def render_spectrograms(explanation, figure):
+    """Time across (in seconds with `extras["time_step"]`), frequency up
+    (mel bands, labelled in Hz with `extras["frequencies"]`); rows of
+    different lengths are cut to `extras["frames"]`."""
     rows = _rows(explanation)
     axes = figure.subplots(len(rows), 3, squeeze=False)
+    step = explanation.extras.get("time_step")
+    frequencies = explanation.extras.get("frequencies")
+    frames = explanation.extras.get("frames")
     for row, index in zip(axes, rows, strict=True):
-        spectrogram = explanation.inputs[index].T  # frequency up, time across
-        heat = _normalized(np.abs(explanation.attributions[index]).T)
+        length = frames[index] if frames else len(explanation.inputs[index])
+        spectrogram = explanation.inputs[index][:length].T  # frequency up, time across
+        heat = _normalized(np.abs(explanation.attributions[index][:length]).T)
         label = explanation.labels[index] if explanation.labels else ""
+        extent = (0, length * step, 0, spectrogram.shape[0]) if step else None
         for axis, title in zip(row, (label, "attribution", "overlay"), strict=True):
-            axis.set(title=title, xlabel="time frame", ylabel="mel bin")
-        row[0].imshow(spectrogram, origin="lower", aspect="auto", cmap="magma")
-        row[1].imshow(heat, origin="lower", aspect="auto", cmap=HEAT, vmin=0, vmax=1)
-        row[2].imshow(spectrogram, origin="lower", aspect="auto", cmap="gray")
-        row[2].imshow(heat, origin="lower", aspect="auto", cmap=HEAT, alpha=0.5, vmin=0, vmax=1)
+            axis.set(title=title, xlabel="time (s)" if step else "time frame")
+            _frequency_axis(axis, frequencies)
+        shown = {"origin": "lower", "aspect": "auto", "extent": extent, "interpolation": "none"}
+        row[0].imshow(spectrogram, cmap="magma", **shown)
+        row[1].imshow(heat, cmap=HEAT, vmin=0, vmax=1, **shown)
+        row[2].imshow(spectrogram, cmap="gray", **shown)
+        row[2].imshow(heat, cmap=HEAT, alpha=0.5, vmin=0, vmax=1, **shown)
+
+
+def _frequency_axis(axis, frequencies):
+    """Labels mel bands by their centre frequency where it is known."""
+    if not frequencies:
+        axis.set_ylabel("mel band")
+        return
+    ticks = np.linspace(0, len(frequencies) - 1, 5).round().astype(int)
+    labels = [f"{frequencies[t] / 1000:.1f}k" if frequencies[t] >= 1000 else
+              f"{frequencies[t]:.0f}" for t in ticks]  # fmt: skip
+    axis.set_yticks(ticks + 0.5, labels)
+    axis.set_ylabel("frequency (Hz)")
 
 
 @register_renderer("tokens", row_height=0.8)

@@ -1,3 +1,5 @@
 """Keras layers shared by recipes, each registered under the package "dlapps"."""
 
-__all__ = []
+from dlapps.layers.spec_augment import SpecAugment
+
+__all__ = ["SpecAugment"]

@@ -174,4 +174,8 @@ def _check_explanation(explanation, path):
 
 
 def _assert_all_close(expected, actual, rtol=1e-4, atol=1e-5):
-    np.testing.assert_allclose(np.asarray(expected), np.asarray(actual), rtol=rtol, atol=atol)
+    expected, actual = np.asarray(expected), np.asarray(actual)
+    if expected.dtype.kind in "fiuc":
+        np.testing.assert_allclose(expected, actual, rtol=rtol, atol=atol)
+    else:
+        np.testing.assert_array_equal(expected, actual)

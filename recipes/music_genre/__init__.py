@@ -1,0 +1,3 @@
+from dlapps.recipes.music_genre.music_genre_recipe import MusicGenre, MusicGenreConfig
+
+__all__ = ["MusicGenre", "MusicGenreConfig"]
