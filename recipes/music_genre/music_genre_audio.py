@@ -42,7 +42,12 @@ def read_audio(path, sample_rate):
             rate = file.samplerate
     except (RuntimeError, soundfile.LibsndfileError, OSError) as error:
         raise dlapps.errors.DataError(f"{path}: cannot decode audio ({error})") from None
-    mono = samples.astype("float32").sum(axis=1) * np.float32(1.0 / (scale * samples.shape[1]))
+    # Channel by channel: numpy reduces the short channel axis of an
+    # interleaved array an order of magnitude slower.
+    mono = samples[:, 0].astype("float32")
+    for channel in range(1, samples.shape[1]):
+        mono += samples[:, channel]
+    mono *= np.float32(1.0 / (scale * samples.shape[1]))
     if rate != sample_rate:
         mono = soxr.resample(mono, rate, sample_rate)
     return np.ascontiguousarray(mono, dtype="float32")
