@@ -32,6 +32,10 @@ class Recipe:
         intended_use / limitations: copied into the run's model card.
         smoke_overrides: small hyperparameters for the contract test.
 
+    Attributes a recipe sets at run time:
+        class_names: the names of the model's classes when the data defines
+            them (one folder per genre); saved in the run folder.
+
     Args:
         config: a full config; defaults to `config_class()`.
         init_from: a run folder to initialise weights from (fine-tuning).

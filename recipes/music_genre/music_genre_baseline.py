@@ -9,7 +9,7 @@ import numpy as np
 def mean_log_mel(model, clips, batch_size=64):
     """Each clip's log-mel spectrum averaged over time, computed by the
     genre model's own front end; `(clips, mel_bins)`."""
-    front_end = keras.Model(model.inputs, model.get_layer("log_mel").output)
+    front_end = keras.Model(model.inputs[0], model.get_layer("log_mel").output)
     spectra = [
         np.asarray(front_end(clips[i : i + batch_size], training=False)).mean(axis=1)[..., 0]
         for i in range(0, len(clips), batch_size)

@@ -99,7 +99,7 @@ class MusicGenre(dlapps.Recipe):
     head_layers = ("logits",)
     data_help = (
         "a folder with one subfolder per genre holding WAV, FLAC or OGG files (any sample "
-        "rate, mono or stereo, at least 1 s); tracks are split by file"
+        "rate, mono or stereo, at least 1 s); tracks are split by file. Or tfds:gtzan"
     )
     input_help = "paths of WAV, FLAC or OGG files, e.g. song.wav"
     intended_use = (
@@ -143,13 +143,15 @@ class MusicGenre(dlapps.Recipe):
     # Data.
 
     def load_synthetic(self):
-        from dlapps.recipes.music_genre.music_genre_synthesis import make_tracks
+        from dlapps.recipes.music_genre.music_genre_synthesis import GENRES, make_tracks
 
         config = self.config
-        self.class_names = None
         waveforms, labels = make_tracks(
             config.tracks_per_genre, config.sample_rate, config.track_seconds, config.seed
         )
+        labels = self._match_genres(GENRES, labels, "synthetic")
+        if self.model is None:
+            self.class_names = None  # the generator's genres, the default
         keys = [str(i) for i in range(len(labels))]
         return self._split(waveforms, labels, keys)
 
@@ -181,21 +183,20 @@ class MusicGenre(dlapps.Recipe):
             )
         self._match_genres(list(info.features["label"].names), None, f"tfds:{dataset_name}")
         rate = int(info.features["audio"].sample_rate or self.config.sample_rate)
-        tracks = data.tfds_tracks(split, self.config.sample_rate, rate, soxr.resample)
-        # Split by track: the file name decides the side.
+        # Split by track, before decoding: the file name decides the side.
         key = "audio/filename" if "audio/filename" in info.features else None
         buckets = 1000
         threshold = int(self.config.validation_fraction * buckets)
 
-        def side(example):
+        def in_val(example):
             name = example[key] if key else tf.strings.as_string(tf.size(example["audio"]))
             return tf.strings.to_hash_bucket_fast(name, buckets) < threshold
 
-        in_val = split.map(side)
-        both = tf.data.Dataset.zip(tracks, in_val)
-        train = both.filter(lambda track, val: tf.logical_not(val)).map(lambda track, val: track)
-        val = both.filter(lambda track, val: val).map(lambda track, val: track)
-        return self._datasets(train, val)
+        def tracks(examples):
+            return data.tfds_tracks(examples, self.config.sample_rate, rate, soxr.resample)
+
+        train = tracks(split.filter(lambda example: tf.logical_not(in_val(example))))
+        return self._datasets(train, tracks(split.filter(in_val)))
 
     def _match_genres(self, genres, labels, source):
         """Maps the data's genre names onto a trained model's; the first
