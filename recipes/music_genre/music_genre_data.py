@@ -29,10 +29,10 @@ def track_clips(waveforms, clip_samples, hop_samples):
     padding = [[0, 0]] * (len(waveforms.shape) - 1) + [[0, tf.maximum(clip_samples - length, 0)]]
     waveforms = tf.pad(waveforms, padding)
     length = tf.shape(waveforms)[-1]
-    count = (length - clip_samples + hop_samples - 1) // hop_samples + 1
-    starts = tf.minimum(tf.range(count) * hop_samples, length - clip_samples)
-    indices = starts[:, None] + tf.range(clip_samples)[None, :]
-    return tf.gather(waveforms, indices, axis=-1)
+    clips = tf.signal.frame(waveforms, clip_samples, hop_samples, axis=-1)
+    covered = (tf.shape(clips)[-2] - 1) * hop_samples + clip_samples
+    last = waveforms[..., length - clip_samples :][..., None, :]
+    return tf.cond(covered < length, lambda: tf.concat([clips, last], axis=-2), lambda: clips)
 
 
 def decoded_tracks(paths, labels, read_audio, sample_rate):
