@@ -1,12 +1,17 @@
 """The genre CNN: log-mel spectrogram, SpecAugment, residual separable blocks."""
 
 import keras
+import numpy as np
 
 import dlapps
 
 FEATURES_LAYER = "log_mel"
 # The last feature map every path to the output passes through (Grad-CAM).
 LAST_CONV = "block3_relu2"
+# Group normalization behaves the same in training and at inference; batch
+# normalization's moving averages lag behind on the few hundred steps a small
+# folder of songs gives, and the model then fails at inference only.
+GROUPS = 8
 
 
 def _block(x, filters, index, regularizer):
@@ -26,7 +31,7 @@ def _block(x, filters, index, regularizer):
             pointwise_regularizer=regularizer,
             name=f"{name}_conv{part}",
         )(x)
-        x = keras.layers.BatchNormalization(name=f"{name}_bn{part}")(x)
+        x = keras.layers.GroupNormalization(GROUPS, name=f"{name}_norm{part}")(x)
         if part == 1:
             x = keras.layers.ReLU(name=f"{name}_relu{part}")(x)
     x = keras.layers.Add(name=f"{name}_add")([x, shortcut])
@@ -48,7 +53,8 @@ def build_genre_cnn(
     """Returns a model from raw mono waveforms `(batch, samples)` of any
     length to genre probabilities `(batch, num_genres)`.
 
-    The log-mel spectrogram (`log_mel`, shaped `(batch, frames, mel_bins,
+    Call `adapt_normalization` on training clips before training. The
+    log-mel spectrogram (`log_mel`, shaped `(batch, frames, mel_bins,
     1)`, in dB) is computed inside the model; global pooling makes the
     model indifferent to the number of frames.
     """
@@ -70,7 +76,11 @@ def build_genre_cnn(
     )(waveform)
     x = keras.layers.Permute((2, 1), name="time_major")(mel)
     x = keras.layers.Reshape((-1, mel_bins, 1), name=FEATURES_LAYER)(x)
-    x = keras.layers.BatchNormalization(name="mel_norm")(x)
+    # Per-band standardization with statistics of the training data
+    # (`adapt`), not batch statistics: dB values sit far from zero, and a
+    # batch normalization's moving averages take hundreds of steps to get
+    # there, which a small folder of songs never gives.
+    x = keras.layers.Normalization(axis=2, name="mel_norm")(x)
     x = dlapps.layers.SpecAugment(
         time_masks=2,
         time_mask_width=12,
@@ -82,7 +92,7 @@ def build_genre_cnn(
     x = keras.layers.Conv2D(
         width // 2, 3, padding="same", use_bias=False, kernel_regularizer=regularizer, name="stem"
     )(x)
-    x = keras.layers.BatchNormalization(name="stem_bn")(x)
+    x = keras.layers.GroupNormalization(GROUPS, name="stem_norm")(x)
     x = keras.layers.ReLU(name="stem_relu")(x)
     x = keras.layers.MaxPooling2D(2, padding="same", name="stem_pool")(x)
     for index, multiple in enumerate((1, 2, 3), start=1):
@@ -95,3 +105,13 @@ def build_genre_cnn(
     )(x)
     probabilities = keras.layers.Activation("softmax", dtype="float32", name="genre")(logits)
     return keras.Model(waveform, probabilities, name="music_genre_cnn")
+
+
+def adapt_normalization(model, clips, max_batches=32):
+    """Sets the per-band mean and variance of `mel_norm` from the log-mel
+    spectrograms of up to `max_batches` batches of `(clips, labels)`."""
+    front_end = keras.Model(model.inputs[0], model.get_layer(FEATURES_LAYER).output)
+    spectrograms = [
+        np.asarray(front_end(batch, training=False)) for batch, _ in clips.take(max_batches)
+    ]
+    model.get_layer("mel_norm").adapt(np.concatenate(spectrograms))

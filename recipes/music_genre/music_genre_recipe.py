@@ -27,9 +27,9 @@ class MusicGenreConfig(dlapps.RecipeConfig):
             turn off for collections larger than memory.
     """
 
-    learning_rate: float = 2e-3
+    learning_rate: float = 3e-3
     batch_size: int = 32
-    epochs: int = 12
+    epochs: int = 11
     dropout: float = 0.2
     sample_rate: int = 22050
     clip_seconds: float = 3.0
@@ -136,6 +136,11 @@ class MusicGenre(dlapps.Recipe):
             regularizer=self.make_regularizer(),
             seed=config.seed,
         )
+
+    def adapt(self, model, train):
+        from dlapps.recipes.music_genre.music_genre_model import adapt_normalization
+
+        adapt_normalization(model, train)
 
     def compile_arguments(self):
         return {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}

@@ -9,7 +9,9 @@ from pools shared by all genres, so the average spectrum of a clip says
 little about its genre: the rhythm and the harmony over time do.
 """
 
+import concurrent.futures
 import dataclasses
+import os
 
 import numpy as np
 
@@ -265,10 +267,14 @@ def make_tracks(tracks_per_genre, sample_rate, seconds, seed):
         `(waveforms, labels)`: float32 `(n, seconds * sample_rate)` mono
         tracks in [-1, 1] and int32 genre indices into `GENRES`.
     """
-    waveforms, labels = [], []
-    for index in range(tracks_per_genre):
-        for label, genre in enumerate(GENRES):
-            rng = np.random.default_rng([seed, index, label])
-            waveforms.append(TrackSynth(rng, sample_rate, seconds).render(STYLES[genre]))
-            labels.append(label)
-    return np.stack(waveforms), np.array(labels, "int32")
+    jobs = [(index, label) for index in range(tracks_per_genre) for label in range(len(GENRES))]
+
+    def render(job):
+        index, label = job
+        rng = np.random.default_rng([seed, index, label])  # one generator per track
+        return TrackSynth(rng, sample_rate, seconds).render(STYLES[GENRES[label]])
+
+    # NumPy releases the GIL in its array loops, so threads share the work.
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+        waveforms = list(pool.map(render, jobs))
+    return np.stack(waveforms), np.array([label for _, label in jobs], "int32")
