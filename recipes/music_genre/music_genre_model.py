@@ -1,5 +1,7 @@
 """The genre CNN: log-mel spectrogram, SpecAugment, residual separable blocks."""
 
+import math
+
 import keras
 import numpy as np
 
@@ -12,6 +14,10 @@ LAST_CONV = "block3_relu2"
 # normalization's moving averages lag behind on the few hundred steps a small
 # folder of songs gives, and the model then fails at inference only.
 GROUPS = 8
+
+
+def _group_norm(channels, name):
+    return keras.layers.GroupNormalization(math.gcd(GROUPS, channels), name=name)
 
 
 def _block(x, filters, index, regularizer):
@@ -31,7 +37,7 @@ def _block(x, filters, index, regularizer):
             pointwise_regularizer=regularizer,
             name=f"{name}_conv{part}",
         )(x)
-        x = keras.layers.GroupNormalization(GROUPS, name=f"{name}_norm{part}")(x)
+        x = _group_norm(filters, f"{name}_norm{part}")(x)
         if part == 1:
             x = keras.layers.ReLU(name=f"{name}_relu{part}")(x)
     x = keras.layers.Add(name=f"{name}_add")([x, shortcut])
@@ -92,7 +98,7 @@ def build_genre_cnn(
     x = keras.layers.Conv2D(
         width // 2, 3, padding="same", use_bias=False, kernel_regularizer=regularizer, name="stem"
     )(x)
-    x = keras.layers.GroupNormalization(GROUPS, name="stem_norm")(x)
+    x = _group_norm(width // 2, "stem_norm")(x)
     x = keras.layers.ReLU(name="stem_relu")(x)
     x = keras.layers.MaxPooling2D(2, padding="same", name="stem_pool")(x)
     for index, multiple in enumerate((1, 2, 3), start=1):
