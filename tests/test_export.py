@@ -53,3 +53,13 @@ def test_export_rejects_unknown_format_and_existing_target(trained, tmp_path):
     (tmp_path / "m").mkdir()
     with pytest.raises(ExportError, match="Export target exists"):
         trained.export(tmp_path / "m")
+
+
+def test_exported_outputs_compare_numbers_with_tolerance_and_strings_exactly():
+    from dlapps.export import outputs_match
+
+    assert outputs_match([1.0, 2.0], [1.0, 2.0 + 1e-7])
+    assert not outputs_match([1.0, 2.0], [1.0, 2.1])
+    assert not outputs_match([1.0, 2.0], [1.0, 2.0, 3.0])
+    assert outputs_match(np.array([b"jazz", b"rock"]), np.array([b"jazz", b"rock"]))
+    assert not outputs_match(np.array([b"jazz"]), np.array([b"rock"]))

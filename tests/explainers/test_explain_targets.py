@@ -1,6 +1,7 @@
 """Targets beyond a class index, on text, series, spectrograms, pairs and autoencoders."""
 
 import explained_models as models
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -158,3 +159,41 @@ def test_reconstruction_error_points_at_what_is_restored_worst(autoencoder):
     np.testing.assert_allclose(explanation.predictions, mse, rtol=1e-4)
     assert explanation.labels[0] == f"reconstruction MSE = {mse[0]:.4g}"
     assert explanation.sanity.passed, explanation.sanity
+
+
+def test_class_activation_maps_reach_any_layer_of_a_model_cut_at_features(tone_classifier):
+    # The explained part starts at `log_mel`, a copy of the model's graph from
+    # there; the named convolution is found in that copy.
+    clips, _ = models.tones(3, seed=5)
+    maps = [
+        dlapps.explain(
+            tone_classifier,
+            clips,
+            method="gradcam",
+            features="log_mel",
+            layout="spectrogram",
+            penultimate_layer=layer,
+            time_step=0.016,
+            frequencies=list(range(32)),
+        )  # fmt: skip
+        for layer in ("conv1", "conv2")
+    ]
+    for explanation in maps:
+        assert np.all(np.isfinite(explanation.attributions))
+        assert explanation.extras["time_step"] == 0.016
+        assert explanation.extras["frequencies"] == list(range(32))
+    assert not np.allclose(maps[0].attributions, maps[1].attributions)
+
+
+def test_a_class_activation_layer_must_cut_the_model():
+    inputs = keras.Input((8, 8, 1))
+    a = keras.layers.Conv2D(4, 3, padding="same", name="a")(inputs)
+    b = keras.layers.Conv2D(4, 3, padding="same", name="b")(a)
+    x = keras.layers.Add(name="residual")([a, b])
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+    images = np.random.default_rng(0).normal(size=(2, 8, 8, 1)).astype("float32")
+    with pytest.raises(ConfigError, match="must cut the model.*penultimate_layer='b'"):
+        dlapps.explain(model, images, method="gradcam", penultimate_layer="b")
+    explanation = dlapps.explain(model, images, method="gradcam", penultimate_layer="residual")
+    assert explanation.attributions.shape == images.shape
