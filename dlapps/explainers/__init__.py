@@ -47,7 +47,7 @@ from dlapps.explainers.targets import (
     resolve_target,
 )
 
-VIEW_OPTIONS = ("features", "layout", "class_names", "feature_names", "target")
+VIEW_OPTIONS = ("features", "layout", "class_names", "target")
 # Options that only label the figure's axes; they travel in `extras`.
 AXIS_OPTIONS = ("feature_names", "time_step", "frequencies")
 
@@ -99,10 +99,10 @@ def explain(
     if recipe is not None:
         options = {**recipe.explain_options(method), **options}
     view_options = {key: options.pop(key, None) for key in VIEW_OPTIONS}
-    axes = {key: options.pop(key, None) for key in AXIS_OPTIONS[1:]}
+    axes = {key: options.pop(key, None) for key in AXIS_OPTIONS}
     axes = {key: value for key, value in axes.items() if value is not None}
-    if view_options["feature_names"] is not None:
-        axes["feature_names"] = list(view_options["feature_names"])
+    if "feature_names" in axes:
+        axes["feature_names"] = list(axes["feature_names"])
     target = view_options.pop("target") if target is None else target
     if isinstance(target, PairSimilarity):
         return _explain_pair(

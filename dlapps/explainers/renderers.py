@@ -63,7 +63,8 @@ def render_spectrograms(explanation, figure):
         spectrogram = explanation.inputs[index][:length].T  # frequency up, time across
         heat = _normalized(np.abs(explanation.attributions[index][:length]).T)
         label = explanation.labels[index] if explanation.labels else ""
-        extent = (0, length * step, 0, spectrogram.shape[0]) if step else None
+        # Cells span [i, i + 1] in both directions (or seconds across).
+        extent = (0, length * (step or 1), 0, spectrogram.shape[0])
         for axis, title in zip(row, (label, "attribution", "overlay"), strict=True):
             axis.set(title=title, xlabel="time (s)" if step else "time frame")
             _frequency_axis(axis, frequencies)
