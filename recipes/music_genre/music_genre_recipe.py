@@ -148,25 +148,44 @@ class MusicGenre(dlapps.Recipe):
     # Data.
 
     def load_synthetic(self):
+        import tensorflow as tf
+
         from dlapps.recipes.music_genre.music_genre_synthesis import GENRES, make_tracks
 
         config = self.config
         waveforms, labels = make_tracks(
             config.tracks_per_genre, config.sample_rate, config.track_seconds, config.seed
         )
-        labels = self._match_genres(GENRES, labels, "synthetic")
         if self.model is None:
             self.class_names = None  # the generator's genres, the default
-        keys = [str(i) for i in range(len(labels))]
-        return self._split(waveforms, labels, keys)
+        else:
+            labels = self._match_genres(GENRES, labels, "synthetic")
+        in_val = self._held_out([str(i) for i in range(len(labels))], labels)
+
+        def tracks(mask):
+            return tf.data.Dataset.from_tensor_slices((waveforms[mask], labels[mask]))
+
+        return self._datasets(tracks(~in_val), tracks(in_val))
 
     def load_path(self, path):
-        from dlapps.recipes.music_genre import music_genre_audio as audio
+        from pathlib import Path
 
-        paths, labels, genres = audio.scan_genre_folder(path, self.config.skip_bad_files)
+        from dlapps.recipes.music_genre import music_genre_audio as audio
+        from dlapps.recipes.music_genre import music_genre_data as data
+
+        config = self.config
+        paths, labels, genres = audio.scan_genre_folder(path, config.skip_bad_files)
         labels = self._match_genres(genres, labels, path)
-        keys = [str(p)[len(str(path)) :] for p in paths]
-        return self._split(paths, labels, keys)
+        in_val = self._held_out([str(Path(p).relative_to(path)) for p in paths], labels)
+
+        def tracks(mask):
+            chosen = [p for p, keep in zip(paths, mask, strict=True) if keep]
+            decoded = data.decoded_tracks(
+                chosen, labels[mask], audio.read_audio, config.sample_rate
+            )
+            return decoded.cache() if config.cache_audio else decoded
+
+        return self._datasets(tracks(~in_val), tracks(in_val))
 
     def load_tfds(self, dataset_name):
         import soxr
@@ -222,28 +241,17 @@ class MusicGenre(dlapps.Recipe):
         mapping = np.array([self.genres.index(g) for g in genres], "int32")
         return mapping[labels]
 
-    def _split(self, tracks_or_paths, labels, keys):
-        import numpy as np
-        import tensorflow as tf
-
-        from dlapps.recipes.music_genre import music_genre_audio as audio
-        from dlapps.recipes.music_genre import music_genre_data as data
+    def _held_out(self, keys, labels):
+        """The validation tracks: a share of each genre, chosen by key."""
+        from dlapps.recipes.music_genre.music_genre_audio import split_tracks
 
         config = self.config
-        in_val = audio.split_tracks(keys, labels, config.validation_fraction, str(config.seed))
+        in_val = split_tracks(keys, labels, config.validation_fraction, str(config.seed))
         if not in_val.any():
             raise dlapps.errors.DataError(
                 "Too few tracks to hold any out for validation: each genre needs at least 2"
             )
-
-        def tracks(mask):
-            if isinstance(tracks_or_paths, np.ndarray):
-                return tf.data.Dataset.from_tensor_slices((tracks_or_paths[mask], labels[mask]))
-            paths = [p for p, keep in zip(tracks_or_paths, mask, strict=True) if keep]
-            decoded = data.decoded_tracks(paths, labels[mask], audio.read_audio, config.sample_rate)
-            return decoded.cache() if config.cache_audio else decoded
-
-        return self._datasets(tracks(~in_val), tracks(in_val))
+        return in_val
 
     def _datasets(self, train_tracks, val_tracks):
         from dlapps.recipes.music_genre import music_genre_data as data
