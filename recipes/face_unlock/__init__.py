@@ -1,0 +1,1 @@
+"""Face unlock (work in progress on this branch: synthetic faces, verification metrics)."""
