@@ -84,8 +84,12 @@ def info(name):
         f"inputs:    {recipe_class.input_help or '-'}",
         f"metrics:   {', '.join(recipe_class.metric_names) or '-'}",
         f"explain:   {', '.join(recipe_class.explain_methods) or '-'}",
-        "hyperparameters (--set KEY=VALUE), with default and type:",
     ]
+    for command in recipe_class.cli_commands():
+        usage = command.collect_usage_pieces(click.Context(command, info_name=command.name))
+        lines.append(f"command:   dlapps {command.name} {' '.join(usage)}")
+        lines.append(f"             {command.get_short_help_str(limit=80)}")
+    lines.append("hyperparameters (--set KEY=VALUE), with default and type:")
     for key, kind in recipe_class.config_class.field_types().items():
         lines.append(f"  {key:<24} {getattr(defaults, key)!r:<10} {type_name(kind)}")
     click.echo("\n".join(lines))
@@ -214,8 +218,12 @@ def explain(run_dir, inputs, method, target, sanity_check, out):
     atomic_write_json(
         out / f"{explanation.method}.json", {"inputs": list(inputs), **explanation.to_dict()}
     )
-    for text, label in zip(inputs, explanation.labels, strict=False):
-        click.echo(f"{text}: {label}")
+    items = inputs
+    if explanation.kind == "image_pair":  # inputs are explained two by two
+        pairs = zip(inputs[::2], inputs[1::2], strict=False)
+        items = [f"{first} vs {second}" for first, second in pairs]
+    for item, label in zip(items, explanation.labels, strict=False):
+        click.echo(f"{item}: {label}")
     if explanation.sanity is not None:
         click.echo(explanation.sanity)
     click.echo(f"Wrote {figure}")

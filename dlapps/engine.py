@@ -55,7 +55,9 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
         model.load_weights(run.best_weights)
     run.save_model(model)
     run.tidy_history()
-    metrics = recipe.evaluate(val if val is not None else train)
+    held_out = val if val is not None else train
+    recipe.calibrate(held_out)
+    metrics = recipe.evaluate(held_out)
     run.write_metrics(metrics)
     run.write_model_card(recipe, metrics, "validation data" if val is not None else "training data")
     return history

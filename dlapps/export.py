@@ -62,14 +62,16 @@ def export(recipe, path, format="saved_model"):
         saved_model = workdir / "saved_model"
         signatures = recipe.serving_signatures()
         write_saved_model(recipe.model, signatures, saved_model)
-        example = recipe.example_inputs()
-        expected = {name: fn(example) for name, (fn, _) in signatures.items()}
-        verify_saved_model(saved_model, signatures, example, expected)
+        examples = recipe.signature_examples()
+        expected = {name: serve(fn, examples[name]) for name, (fn, _) in signatures.items()}
+        verify_saved_model(saved_model, signatures, examples, expected)
         if format == "saved_model":
             os.rename(saved_model, path)
         else:
             flatbuffer = convert_to_tflite(saved_model)
-            verify_tflite(flatbuffer, signatures, example, expected["serving_default"])
+            verify_tflite(
+                flatbuffer, signatures, examples["serving_default"], expected["serving_default"]
+            )
             with atomic_path(path) as tmp:
                 tmp.write_bytes(flatbuffer)
     finally:
@@ -85,22 +87,30 @@ def write_saved_model(model, signatures, path):
     archive.write_out(str(path), verbose=False)
 
 
+def serve(function, inputs):
+    """Calls a serving function on raw inputs: a tuple holds one value per
+    argument (e.g. a probe image and a template)."""
+    return function(*inputs) if isinstance(inputs, tuple) else function(inputs)
+
+
 def signature_arguments(input_signature, inputs):
-    """Maps raw inputs onto a signature's named arguments."""
-    values = inputs if isinstance(inputs, (tuple, list)) else [inputs]
+    """Maps raw inputs onto a signature's named arguments (a tuple holds one
+    value per argument, as for `serve`)."""
+    values = inputs if isinstance(inputs, tuple) else [inputs]
     return {
         spec.name: tf.convert_to_tensor(value, spec.dtype)
         for spec, value in zip(input_signature, values, strict=True)
     }
 
 
-def verify_saved_model(path, signatures, inputs, expected):
-    """Reloads a SavedModel and compares every signature with `expected`."""
+def verify_saved_model(path, signatures, examples, expected):
+    """Reloads a SavedModel and compares every signature's outputs on its
+    example inputs (`examples[name]`) with `expected[name]`."""
     loaded = tf.saved_model.load(str(path))
     for name, (_, input_signature) in signatures.items():
         if name not in loaded.signatures:
             raise ExportError(f"Exported SavedModel lacks signature '{name}': {path}")
-        got = loaded.signatures[name](**signature_arguments(input_signature, inputs))
+        got = loaded.signatures[name](**signature_arguments(input_signature, examples[name]))
         _compare(f"SavedModel signature '{name}'", expected[name], got)
 
 

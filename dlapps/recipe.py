@@ -142,6 +142,11 @@ class Recipe:
             f"{', '.join(names) or 'no names'}. Received: target={text!r}"
         )
 
+    def calibrate(self, data):
+        """Fits what is decided after training (a decision threshold, a
+        temperature) on `data`, once the best weights are restored and
+        before the final evaluation; saves it into `self.run_dir`."""
+
     def custom_objects(self):
         """Recipe-private Keras objects needed to load `model.keras`."""
         return {}
@@ -161,6 +166,14 @@ class Recipe:
         _, val = self.load_synthetic()
         features, _ = next(iter(val))
         return features
+
+    def signature_examples(self):
+        """Example raw inputs for each serving signature, `{name: inputs}`:
+        exports are verified on them. The default gives every signature
+        `example_inputs()`; recipes whose signatures take different inputs
+        (encoded bytes, a probe and a template) override it."""
+        inputs = self.example_inputs()
+        return {name: inputs for name in self.serving_signatures()}
 
     def example_cli_inputs(self, folder):
         """Writes example raw inputs from the synthetic data into `folder`

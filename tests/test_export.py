@@ -39,7 +39,7 @@ def test_mismatching_outputs_fail_verification(trained, tmp_path):
     x = trained.example_inputs()
     wrong = {"serving_default": {"outputs": trained.model.predict(x, verbose=0) + 1.0}}
     with pytest.raises(ExportError, match="differs from the Keras model"):
-        dlapps.export.verify_saved_model(tmp_path / "sm", signatures, x, wrong)
+        dlapps.export.verify_saved_model(tmp_path / "sm", signatures, {"serving_default": x}, wrong)
 
 
 def test_tflite_export_matches_keras(trained, tmp_path):

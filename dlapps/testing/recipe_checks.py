@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from dlapps.config import RecipeConfig
-from dlapps.export import signature_arguments
+from dlapps.export import serve, signature_arguments
 from dlapps.recipe import Recipe
 from dlapps.registry import get_recipe_class
 from dlapps.run_folder import MODEL
@@ -103,12 +103,13 @@ def run_export_test(recipe, path):
     give the same outputs as the recipe's serving functions."""
     exported = recipe.export(path)
     loaded = tf.saved_model.load(str(exported))
-    inputs = recipe.example_inputs()
+    examples = recipe.signature_examples()
     signatures = recipe.serving_signatures()
     assert "serving_default" in loaded.signatures
     for name, (function, input_signature) in signatures.items():
+        inputs = examples[name]
         served = loaded.signatures[name](**signature_arguments(input_signature, inputs))
-        for key, value in function(inputs).items():
+        for key, value in serve(function, inputs).items():
             _assert_all_close(value, served[key])
     return exported
 
@@ -159,7 +160,9 @@ def run_cli_explain_test(recipe, path):
     summary = json.loads((out / f"{method}.json").read_text())
     assert summary["inputs"] == list(inputs)
     assert summary["sanity_check"] is not None
-    assert len(summary["labels"]) == len(inputs)
+    # One label per explained item: an input, or a pair of inputs.
+    items = len(inputs) // 2 if summary["kind"] == "image_pair" else len(inputs)
+    assert len(summary["labels"]) == items
     return summary
 
 
