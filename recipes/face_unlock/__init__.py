@@ -1,1 +1,3 @@
-"""Face unlock (work in progress on this branch: synthetic faces, verification metrics)."""
+from dlapps.recipes.face_unlock.face_unlock_recipe import FaceUnlock, FaceUnlockConfig
+
+__all__ = ["FaceUnlock", "FaceUnlockConfig"]

@@ -4,7 +4,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 import dlapps
 
@@ -12,18 +12,41 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 def read_image(path, size):
-    """Decodes an image file to uint8 RGB `(size, size, 3)` (grayscale is
-    repeated over the channels, any size is resized).
+    """Decodes an image file to uint8 RGB `(size, size, 3)`: grayscale is
+    repeated over the channels; any size is centre-cropped to a square and
+    resized, as the model does with images it is given.
 
     Raises:
         dlapps.errors.DataError: naming the file, when it cannot be decoded.
     """
     try:
         with Image.open(path) as image:
-            image = image.convert("RGB").resize((size, size), Image.BILINEAR)
-            return np.asarray(image, "uint8")
+            return fit_square(image, size)
     except (OSError, UnidentifiedImageError, ValueError) as error:
         raise dlapps.errors.DataError(f"{path}: cannot decode image ({error})") from None
+
+
+def fit_square(image, size):
+    """A PIL image or an array as uint8 RGB `(size, size, 3)`: centre-cropped
+    to a square and resized."""
+    if isinstance(image, np.ndarray):
+        image = Image.fromarray(image[..., 0] if image.shape[-1:] == (1,) else image)
+    return np.asarray(ImageOps.fit(image.convert("RGB"), (size, size), Image.BILINEAR), "uint8")
+
+
+def decode_square(data, size):
+    """TensorFlow ops for `fit_square` of encoded JPEG or PNG bytes, for
+    serving: `(size, size, 3)` uint8."""
+    import tensorflow as tf
+
+    image = tf.io.decode_image(data, channels=3, expand_animations=False)
+    height, width = tf.shape(image)[0], tf.shape(image)[1]
+    side = tf.minimum(height, width)
+    image = tf.image.crop_to_bounding_box(
+        image, (height - side) // 2, (width - side) // 2, side, side
+    )
+    image = tf.image.resize(image, (size, size), antialias=False)
+    return tf.cast(tf.round(tf.clip_by_value(image, 0, 255)), tf.uint8)
 
 
 def scan_person_folder(root, size, skip_bad_files=False):

@@ -47,6 +47,12 @@ def equal_error_rate(far, tar):
     return float(f0 + share * (f1 - f0))
 
 
+def tar_at_far(far, tar, target_far):
+    """The true-accept rate at the strictest ROC point whose false-accept
+    rate is at most `target_far`."""
+    return float(tar[np.flatnonzero(far <= target_far)[-1]])
+
+
 def threshold_at_far(far, thresholds, target_far):
     """The lowest threshold whose false-accept rate is at most `target_far`."""
     allowed = np.flatnonzero(far <= target_far)
@@ -59,3 +65,28 @@ def rates_at(scores, genuine, threshold):
     genuine = np.asarray(genuine, bool)
     accepted = scores >= threshold
     return float(accepted[~genuine].mean()), float((~accepted[genuine]).mean())
+
+
+def save_roc_figure(far, tar, operating_point, path):
+    """Writes the ROC curve (log false-accept axis) with the calibrated
+    operating point `(far, tar)` marked, atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    import dlapps
+
+    figure = Figure(figsize=(4.8, 4.2), layout="constrained")
+    axis = figure.subplots()
+    floor = 1e-5
+    axis.plot(np.maximum(far, floor), tar, color="tab:blue", label="model")
+    point_far, point_tar = operating_point
+    axis.plot(max(point_far, floor), point_tar, "o", color="tab:red",
+              label=f"threshold: FAR {point_far:.2g}, TAR {point_tar:.3f}")  # fmt: skip
+    axis.set(xscale="log", xlim=(floor, 1), ylim=(0, 1.01), xlabel="false-accept rate",
+             ylabel="true-accept rate", title="ROC on held-out people")  # fmt: skip
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(loc="lower right", fontsize=8)
+    with dlapps.atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=110)

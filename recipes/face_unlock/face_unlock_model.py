@@ -1,28 +1,40 @@
-"""The face embedding network: resize and scale inside, a compact CNN, and
-unit-length embeddings compared by cosine similarity."""
+"""The face embedding network: crop, resize and scale inside, a compact CNN,
+and unit-length embeddings compared by cosine similarity."""
 
 import math
 
 import keras
 
 GROUPS = 8
+# The last convolutional feature map, before global average pooling: the
+# similarity map explains the match score over its cells.
+FEATURE_MAP = "block4_relu2"
+PROJECTION = "projection"
 
 
 def _group_norm(channels, name):
     return keras.layers.GroupNormalization(math.gcd(GROUPS, channels), name=name)
 
 
-def build_embedding_net(image_size=64, embedding_dim=64, width=32, regularizer=None):
+def build_embedding_net(image_size=64, embedding_dim=64, width=32, regularizer=None, seed=None):
     """Returns a model from uint8 RGB images of any size `(batch, h, w, 3)`
     to L2-normalized embeddings `(batch, embedding_dim)`.
 
-    Four blocks of two 3x3 convolutions (width x 1, 2, 3, 4 filters) with
-    group normalization, which computes the same in training and at
-    inference, then global average pooling and a linear projection.
+    Images are scaled to [-1, 1], centre-cropped to a square and resized
+    to `image_size`, and flipped at random in training. Four blocks of two
+    3x3 convolutions (width x 1, 2, 3, 4 filters) with group normalization,
+    which computes the same in training and at inference; the first three
+    end in 2x2 max pooling. Global average pooling and a linear projection
+    follow, so the match score of two faces is a sum over the cells of the
+    last feature map (see `face_unlock_explain`).
     """
     images = keras.Input((None, None, 3), dtype="uint8", name="image")
-    x = keras.layers.Resizing(image_size, image_size, name="resize")(images)
-    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="scale")(x)
+    # Scaled (to float) before resizing: Keras resizes uint8 images with
+    # rounding in eager mode but not in a graph, so served and eager
+    # embeddings would differ.
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1.0, name="scale")(images)
+    x = keras.layers.Resizing(image_size, image_size, crop_to_aspect_ratio=True, name="resize")(x)
+    x = keras.layers.RandomFlip("horizontal", seed=seed, name="flip")(x)
     for index, multiple in enumerate((1, 2, 3, 4), start=1):
         filters = width * multiple
         for part in (1, 2):
@@ -32,9 +44,10 @@ def build_embedding_net(image_size=64, embedding_dim=64, width=32, regularizer=N
             )(x)  # fmt: skip
             x = _group_norm(filters, f"block{index}_norm{part}")(x)
             x = keras.layers.ReLU(name=f"block{index}_relu{part}")(x)
-        x = keras.layers.MaxPooling2D(name=f"block{index}_pool")(x)
+        if index < 4:
+            x = keras.layers.MaxPooling2D(name=f"block{index}_pool")(x)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     x = keras.layers.Dense(embedding_dim, kernel_regularizer=regularizer, dtype="float32",
-                           name="projection")(x)  # fmt: skip
+                           name=PROJECTION)(x)  # fmt: skip
     embeddings = keras.layers.UnitNormalization(dtype="float32", name="embedding")(x)
     return keras.Model(images, embeddings, name="face_embedding")
