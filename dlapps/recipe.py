@@ -290,8 +290,14 @@ class Recipe:
         self._require_model()
         return export(self, path, format=format)
 
-    def make_optimizer(self):
-        """The optimizer named by the config."""
+    def make_optimizer(self, learning_rate=None):
+        """The optimizer named by the config.
+
+        Args:
+            learning_rate: a value or a `keras.optimizers.schedules` schedule;
+                the config's `learning_rate` when `None`. A recipe with a
+                schedule overrides this method and passes it.
+        """
         import keras
 
         optimizers = {
@@ -299,7 +305,8 @@ class Recipe:
             "adam": keras.optimizers.Adam,
             "rmsprop": keras.optimizers.RMSprop,
         }
-        return optimizers[self.config.optimizer](learning_rate=self.config.learning_rate)
+        rate = self.config.learning_rate if learning_rate is None else learning_rate
+        return optimizers[self.config.optimizer](learning_rate=rate)
 
     def make_regularizer(self):
         """The L1/L2 weight decay of the config, or `None`."""

@@ -35,10 +35,12 @@ def enroll(run_dir, name, images, gallery):
     the gallery, replacing an earlier one.
     """
     recipe, faces = _open(run_dir, gallery)
-    template = recipe.enroll(name, recipe.parse_inputs(images))
-    # How well each enrollment image matches the template: a low score
-    # flags a wrong or poor photo before it weakens the template.
-    scores = [recipe.verify(template, image)[0] for image in recipe.parse_inputs(images)]
+    pictures = recipe.parse_inputs(images)
+    template = recipe.enroll(name, pictures)
+    # How well each enrollment image matches the template: one below the
+    # equal-error threshold looks more like someone else than like the rest.
+    scores = [recipe.verify(template, picture)[0] for picture in pictures]
+    suspect = recipe.calibration.get("eer_threshold", recipe.threshold)
     faces.add(template)
     faces.save()
     click.echo(
@@ -53,10 +55,11 @@ def enroll(run_dir, name, images, gallery):
         )
     )
     for path, score in zip(images, scores, strict=True):
-        if score < recipe.threshold:
+        if score < suspect:
             click.echo(
-                f"dlapps: warning: {path} does not match the other images of '{name}' "
-                f"(score {score:.3f} < threshold {recipe.threshold:.3f}); check the photo",
+                f"dlapps: warning: {path} looks more like someone else than like the other "
+                f"images of '{name}' (score {score:.3f} < {suspect:.3f}, the equal-error "
+                "threshold); check the photo",
                 err=True,
             )
 

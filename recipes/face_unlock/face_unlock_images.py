@@ -1,10 +1,9 @@
 """Face images in a folder: one subfolder per person, checked and decoded."""
 
 import warnings
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 import dlapps
 
@@ -12,41 +11,46 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 def read_image(path, size):
-    """Decodes an image file to uint8 RGB `(size, size, 3)`: grayscale is
-    repeated over the channels; any size is centre-cropped to a square and
-    resized, as the model does with images it is given.
+    """Decodes an image file to uint8 RGB `(size, size, 3)`: Pillow decodes
+    any JPEG or PNG mode (grayscale is repeated over the channels), then
+    `square_image` crops and resizes it exactly as the model does with
+    images it is given.
 
     Raises:
         dlapps.errors.DataError: naming the file, when it cannot be decoded.
     """
     try:
         with Image.open(path) as image:
-            return fit_square(image, size)
+            pixels = np.asarray(image.convert("RGB"), "uint8")
     except (OSError, UnidentifiedImageError, ValueError) as error:
         raise dlapps.errors.DataError(f"{path}: cannot decode image ({error})") from None
+    return np.asarray(square_image(pixels, size))
 
 
-def fit_square(image, size):
-    """A PIL image or an array as uint8 RGB `(size, size, 3)`: centre-cropped
-    to a square and resized."""
-    if isinstance(image, np.ndarray):
-        image = Image.fromarray(image[..., 0] if image.shape[-1:] == (1,) else image)
-    return np.asarray(ImageOps.fit(image.convert("RGB"), (size, size), Image.BILINEAR), "uint8")
-
-
-def decode_square(data, size):
-    """TensorFlow ops for `fit_square` of encoded JPEG or PNG bytes, for
-    serving: `(size, size, 3)` uint8."""
+def square_image(image, size):
+    """TensorFlow ops: a uint8 RGB image `(height, width, 3)`, centre-cropped
+    to a square and resized (bilinear) to `(size, size, 3)` uint8, as the
+    model's `Resizing(crop_to_aspect_ratio=True)` layer does. Training
+    images go through it, so training and serving see the same pixels."""
     import tensorflow as tf
 
-    image = tf.io.decode_image(data, channels=3, expand_animations=False)
+    image = tf.convert_to_tensor(image)
+    if image.shape.rank == 3 and image.shape[-1] == 1:
+        image = tf.image.grayscale_to_rgb(image)
     height, width = tf.shape(image)[0], tf.shape(image)[1]
     side = tf.minimum(height, width)
     image = tf.image.crop_to_bounding_box(
         image, (height - side) // 2, (width - side) // 2, side, side
     )
-    image = tf.image.resize(image, (size, size), antialias=False)
+    image = tf.image.resize(image, (size, size))
     return tf.cast(tf.round(tf.clip_by_value(image, 0, 255)), tf.uint8)
+
+
+def decode_square(data, size):
+    """`square_image` of encoded JPEG or PNG bytes, for serving."""
+    import tensorflow as tf
+
+    return square_image(tf.io.decode_image(data, channels=3, expand_animations=False), size)
 
 
 def scan_person_folder(root, size, skip_bad_files=False):
@@ -66,16 +70,7 @@ def scan_person_folder(root, size, skip_bad_files=False):
         dlapps.errors.DataError: an undecodable image, a person with fewer
             than 2 images (a genuine pair needs two), or fewer than 2 people.
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise dlapps.errors.DataError(
-            f"Expected a folder with one subfolder of face images per person, not a file: {root}"
-        )
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if len(folders) < 2:
-        raise dlapps.errors.DataError(
-            f"{root}: found {len(folders)} person subfolder(s); verification needs at least 2"
-        )
+    folders = dlapps.data.class_folders(root, "person")
     images, labels = [], []
     for label, folder in enumerate(folders):
         decoded = []

@@ -28,6 +28,9 @@ class FaceUnlockConfig(dlapps.RecipeConfig):
         image_size: side of the square the model crops and resizes faces to.
         embedding_dim: length of the face embedding.
         width: filters of the first convolution block (then 2x, 3x, 4x).
+        random_flip: mirror training faces at random, an augmentation for
+            small folders; off by default, as it slowed learning on the
+            synthetic faces within the 10-minute budget.
         identities: synthetic people for training.
         images_per_identity: synthetic images of each person.
         validation_identities: synthetic people held out for validation and
@@ -45,12 +48,13 @@ class FaceUnlockConfig(dlapps.RecipeConfig):
     loss: Literal["triplet", "contrastive"] = "triplet"
     margin: float | None = None
     target_far: float = 1e-3
-    image_size: int = 64
+    image_size: int = 48
     embedding_dim: int = 64
     width: int = 32
+    random_flip: bool = False
     identities: int = 480
     images_per_identity: int = 10
-    validation_identities: int = 30
+    validation_identities: int = 100
     validation_fraction: float = 0.2
     skip_bad_files: bool = False
 
@@ -104,7 +108,7 @@ class FaceUnlock(dlapps.Recipe):
     config_class = FaceUnlockConfig
     metric_names = ("roc_auc", "eer", "tar_at_far_1e-3", "frr_at_threshold")
     explain_methods = ("similarity_map", "integrated_gradients", "occlusion")
-    head_layers = ("projection",)
+    head_layers = ("neck", "projection")
     data_help = (
         "a folder with one subfolder per person holding JPEG or PNG faces (any size, RGB or "
         "grayscale, at least 2 per person); people are split between training and "
@@ -141,6 +145,7 @@ class FaceUnlock(dlapps.Recipe):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._calibration = None
+        self._compiled_key = self._compiled_function = None
 
     # Model.
 
@@ -152,6 +157,7 @@ class FaceUnlock(dlapps.Recipe):
             image_size=config.image_size,
             embedding_dim=config.embedding_dim,
             width=config.width,
+            random_flip=config.random_flip,
             regularizer=self.make_regularizer(),
             seed=config.seed,
         )
@@ -161,23 +167,21 @@ class FaceUnlock(dlapps.Recipe):
         config = self.config
         margin = {} if config.margin is None else {"margin": config.margin}
         if config.loss == "contrastive":
-            return {"loss": losses.ContrastiveLoss(**margin)}
-        return {"loss": losses.TripletSemiHardLoss(**margin)}
+            loss = losses.ContrastiveLoss(**margin)
+        else:
+            loss = losses.TripletSemiHardLoss(**margin)
+        return {"loss": loss}
 
-    def make_optimizer(self):
-        """Adam with the learning rate decayed to 2% along a cosine."""
+    def make_optimizer(self, learning_rate=None):
+        """The config's optimizer, with the learning rate decayed to 2% along
+        a cosine over all training steps."""
         import keras
 
         config = self.config
         schedule = keras.optimizers.schedules.CosineDecay(
             config.learning_rate, config.epochs * config.steps_per_epoch, alpha=0.02
         )
-        optimizers = {
-            "sgd": keras.optimizers.SGD,
-            "adam": keras.optimizers.Adam,
-            "rmsprop": keras.optimizers.RMSprop,
-        }
-        return optimizers[config.optimizer](learning_rate=schedule)
+        return super().make_optimizer(schedule if learning_rate is None else learning_rate)
 
     # Data.
 
@@ -203,25 +207,16 @@ class FaceUnlock(dlapps.Recipe):
     def load_tfds(self, dataset_name):
         import numpy as np
         import tensorflow as tf
-        import tensorflow_datasets as tfds
 
-        from dlapps.recipes.face_unlock.face_unlock_images import fit_square
+        from dlapps.recipes.face_unlock.face_unlock_images import square_image
 
-        try:
-            split, info = tfds.load(dataset_name, split="train", with_info=True)
-        except Exception as error:  # TFDS raises many kinds for a missing dataset
-            raise dlapps.errors.DataError(
-                f"Cannot load TensorFlow Datasets '{dataset_name}': {error}"
-            ) from None
-        if "image" not in info.features or "label" not in info.features:
-            raise dlapps.errors.DataError(
-                f"TFDS '{dataset_name}' has no 'image' and 'label' features; expected a face "
-                "identity set such as lfw"
-            )
+        split, _ = dlapps.data.load_tfds(
+            dataset_name, ("image", "label"), "a face set with identity labels such as lfw"
+        )
         size = self.config.image_size
         images, names = [], []
         for example in split.prefetch(tf.data.AUTOTUNE).as_numpy_iterator():
-            images.append(fit_square(example["image"], size))
+            images.append(np.asarray(square_image(example["image"], size)))
             label = example["label"]
             names.append(label.decode() if isinstance(label, bytes) else str(label))
         people = sorted(set(names))
@@ -300,9 +295,8 @@ class FaceUnlock(dlapps.Recipe):
 
         from dlapps.recipes.face_unlock import face_unlock_metrics as metrics
 
-        embeddings, labels = self._embed_dataset(data)
-        scores, genuine = metrics.pair_scores(embeddings, labels)
-        far, _, thresholds = metrics.roc(scores, genuine)
+        scores, genuine = self._scored_pairs(data)
+        far, tar, thresholds = metrics.roc(scores, genuine)
         target = self.config.target_far
         threshold = metrics.threshold_at_far(far, thresholds, target)
         if threshold == float("inf"):  # an impostor scores highest: stay just above it
@@ -314,6 +308,12 @@ class FaceUnlock(dlapps.Recipe):
             "target_far": target,
             "far": far_at,
             "frr": frr_at,
+            # Where false accepts and false rejects are equally likely: an
+            # enrollment photo below it looks more like someone else.
+            "eer_threshold": min(
+                metrics.threshold_at_far(far, thresholds, metrics.equal_error_rate(far, tar)),
+                threshold,
+            ),
             "genuine_pairs": int(genuine.sum()),
             "impostor_pairs": impostors,
             # Below about 1 / impostor pairs, a FAR cannot be measured.
@@ -364,9 +364,22 @@ class FaceUnlock(dlapps.Recipe):
         import numpy as np
 
         self._require_model()
-        function, _ = self.serving_signatures()["verify"]
-        outputs = function(np.asarray(image, "uint8")[None], np.asarray(template.embedding)[None])
+        outputs = self._compiled("verify")(
+            np.asarray(image, "uint8")[None], np.asarray(template.embedding, "float32")[None]
+        )
         return float(outputs["score"][0]), bool(outputs["unlocked"][0])
+
+    def _compiled(self, name):
+        """Serving function `name` as a `tf.function` with its signature,
+        built once per model and threshold: the graph the export holds."""
+        import tensorflow as tf
+
+        key = (name, id(self.model), self.threshold)
+        if self._compiled_key != key:
+            function, signature = self.serving_signatures()[name]
+            self._compiled_function = tf.function(function, input_signature=signature)
+            self._compiled_key = key
+        return self._compiled_function
 
     def embed(self, images):
         """Unit-length embeddings `(n, embedding_dim)` of uint8 images; a
@@ -374,29 +387,40 @@ class FaceUnlock(dlapps.Recipe):
         import numpy as np
 
         self._require_model()
-        function, _ = self.serving_signatures()["embed"]
         if isinstance(images, np.ndarray) and images.ndim == 4:
-            return np.asarray(function(images)["embedding"])
-        return np.concatenate([np.asarray(function(np.asarray(i, "uint8")[None])["embedding"])
-                               for i in images])  # fmt: skip
+            return np.asarray(self.model(images, training=False))
+        return np.concatenate(
+            [np.asarray(self.model(np.asarray(i, "uint8")[None], training=False)) for i in images]
+        )
 
     def model_fingerprint(self):
+        """A short hash of the model's weights, recorded in galleries."""
         from dlapps.recipes.face_unlock.face_unlock_gallery import model_fingerprint
 
         self._require_model()
         return model_fingerprint(self.model)
 
-    def _embed_dataset(self, data):
+    def _scored_pairs(self, data):
+        """Scores and genuine flags of every pair of faces in `data`."""
         import numpy as np
+
+        from dlapps.recipes.face_unlock import face_unlock_metrics as metrics
 
         self._require_model()
         embeddings, labels = [], []
         for images, batch_labels in data:
             embeddings.append(np.asarray(self.model(images, training=False)))
             labels.append(np.asarray(batch_labels))
-        if not embeddings:
-            raise ValueError("Received an empty dataset: there are no faces to compare.")
-        return np.concatenate(embeddings), np.concatenate(labels)
+        labels = np.concatenate(labels) if labels else np.zeros(0, "int32")
+        scores, genuine = metrics.pair_scores(
+            np.concatenate(embeddings) if embeddings else np.zeros((0, 1)), labels
+        )
+        if genuine.all() or not genuine.any():
+            raise dlapps.errors.DataError(
+                "Verification needs faces of at least 2 people, one of them with 2 or more "
+                f"images. Received: {len(labels)} images of {len(set(labels.tolist()))} people"
+            )
+        return scores, genuine
 
     # Inference and export.
 
@@ -509,9 +533,8 @@ class FaceUnlock(dlapps.Recipe):
         writes `RUN_DIR/roc.png` when the recipe has a run folder."""
         from dlapps.recipes.face_unlock import face_unlock_metrics as metrics
 
-        embeddings, labels = self._embed_dataset(data)
-        scores, genuine = metrics.pair_scores(embeddings, labels)
-        far, tar, thresholds = metrics.roc(scores, genuine)
+        scores, genuine = self._scored_pairs(data)
+        far, tar, _ = metrics.roc(scores, genuine)
         far_at, frr_at = metrics.rates_at(scores, genuine, self.threshold)
         results = {
             "roc_auc": metrics.roc_auc(far, tar),

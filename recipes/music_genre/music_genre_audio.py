@@ -7,7 +7,6 @@ resampler librosa uses.
 
 import hashlib
 import warnings
-from pathlib import Path
 
 import numpy as np
 import soundfile
@@ -82,17 +81,7 @@ def scan_genre_folder(root, skip_bad_files=False):
         dlapps.errors.DataError: fewer than two genres, a genre without
             audio files, or a file that cannot be decoded.
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise dlapps.errors.DataError(
-            f"Expected a folder with one subfolder per genre, not a file: {root}"
-        )
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if len(folders) < 2:
-        raise dlapps.errors.DataError(
-            f"{root}: found {len(folders)} genre subfolder(s); a genre classifier needs at "
-            "least 2 (one subfolder of audio files per genre)"
-        )
+    folders = dlapps.data.class_folders(root, "genre")
     paths, labels = [], []
     for label, folder in enumerate(folders):
         files = sorted(

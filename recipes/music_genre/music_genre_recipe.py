@@ -190,21 +190,12 @@ class MusicGenre(dlapps.Recipe):
     def load_tfds(self, dataset_name):
         import soxr
         import tensorflow as tf
-        import tensorflow_datasets as tfds
 
         from dlapps.recipes.music_genre import music_genre_data as data
 
-        try:
-            split, info = tfds.load(dataset_name, split="train", with_info=True)
-        except Exception as error:  # TFDS raises many kinds for a missing dataset
-            raise dlapps.errors.DataError(
-                f"Cannot load TensorFlow Datasets '{dataset_name}': {error}"
-            ) from None
-        if "audio" not in info.features or "label" not in info.features:
-            raise dlapps.errors.DataError(
-                f"TFDS '{dataset_name}' has no 'audio' and 'label' features; expected an "
-                "audio classification set such as gtzan"
-            )
+        split, info = dlapps.data.load_tfds(
+            dataset_name, ("audio", "label"), "an audio classification set such as gtzan"
+        )
         self._match_genres(list(info.features["label"].names), None, f"tfds:{dataset_name}")
         rate = int(info.features["audio"].sample_rate or self.config.sample_rate)
         # Split by track, before decoding: the file name decides the side.

@@ -120,7 +120,8 @@ def test_similarity_map_sums_to_the_pair_score(trained):
     recipe, _ = trained
     faces = recipe.example_inputs()
     maps, scores = similarity_maps(recipe.model, faces[0::2], faces[1::2])
-    assert maps.shape[:2] == (2, 2)
+    # 32x32 faces: the last convolution's 4x4 positions, finer than its 2x2 pooled cells.
+    assert maps.shape == (2, 2, 4, 4)
     embeddings = recipe.embed(faces)
     expected = np.sum(embeddings[0::2] * embeddings[1::2], axis=1)
     np.testing.assert_allclose(scores, expected, atol=1e-5)
@@ -255,13 +256,64 @@ def test_eer_under_5_percent_on_unseen_people_in_10_minutes_and_beats_eigenfaces
     assert main(["train", "face_unlock", "--out", str(run)]) == 0
     minutes = (time.perf_counter() - started) / 60
     eer = json.loads((run / "metrics.json").read_text())["eer"]
-    recipe = dlapps.load_recipe("face_unlock")
-    train_images, _ = make_faces(recipe.config.identities, recipe.config.images_per_identity,
-                                 64, recipe.config.seed)  # fmt: skip
-    val_images, val_labels = make_faces(30, 10, 64, recipe.config.seed, first_identity=10**6)
-    baseline = Eigenfaces(64).fit(train_images[::4]).embed(val_images)
+    # The baseline on the same pairs: the run's held-out people.
+    recipe = dlapps.load_run(run)
+    config = recipe.config
+    _, val = recipe.load_data("synthetic")
+    val_images = np.concatenate([images.numpy() for images, _ in val])
+    val_labels = np.concatenate([labels.numpy() for _, labels in val])
+    assert len(set(val_labels)) >= 20
+    train_images, _ = make_faces(config.identities, config.images_per_identity,
+                                 config.image_size, config.seed)  # fmt: skip
+    baseline = Eigenfaces(64).fit(train_images).embed(val_images)
     far, tar, _ = metrics.roc(*metrics.pair_scores(baseline, val_labels))
     baseline_eer = metrics.equal_error_rate(far, tar)
-    print(f"\nface_unlock: EER {eer:.4f} in {minutes:.1f} min; eigenfaces EER {baseline_eer:.4f}")
+    print(f"\nface_unlock: EER {eer:.4f} on {len(set(val_labels))} unseen people in "
+          f"{minutes:.1f} min; eigenfaces + cosine EER {baseline_eer:.4f}")  # fmt: skip
     assert eer <= 0.05 and minutes < 10
     assert eer < baseline_eer
+
+
+def test_training_images_are_cropped_and_resized_as_the_model_does_when_served(trained, tmp_path):
+    import keras
+
+    from dlapps.recipes.face_unlock.face_unlock_images import read_image
+
+    recipe, _ = trained
+    raw = np.asarray(Image.fromarray(make_faces(1, 1, 96, seed=5)[0][0]).resize((120, 90)))
+    Image.fromarray(raw).save(tmp_path / "wide.png")
+    resized = keras.Model(recipe.model.input, recipe.model.get_layer("resize").output)
+    served = np.asarray(resized(raw[None]))[0]  # in [-1, 1]
+    read = read_image(tmp_path / "wide.png", recipe.config.image_size) / 127.5 - 1.0
+    assert read.shape == served.shape
+    assert np.abs(read - served).max() <= 0.5 / 127.5 + 1e-6  # uint8 rounding only
+
+
+def test_evaluate_names_data_without_both_kinds_of_pairs(trained):
+    recipe, _ = trained
+    faces = recipe.example_inputs()
+    one_person = tf.data.Dataset.from_tensor_slices((faces[:3], [0, 0, 0])).batch(3)
+    with pytest.raises(dlapps.errors.DataError, match="Received: 3 images of 1 people"):
+        recipe.evaluate(one_person)
+    with pytest.raises(dlapps.errors.DataError, match="Received: 0 images"):
+        recipe.evaluate(one_person.take(0))
+
+
+@pytest.mark.parametrize("eer_threshold, warned", [(1.5, 2), (-1.5, 0)])
+def test_cli_enroll_warns_about_images_below_the_equal_error_threshold(
+    trained, tmp_path, capsys, eer_threshold, warned
+):
+    import shutil
+
+    recipe, _ = trained
+    run = tmp_path / "run"
+    shutil.copytree(recipe.run_dir, run)
+    calibration = json.loads((run / "calibration.json").read_text())
+    calibration["eer_threshold"] = eer_threshold
+    (run / "calibration.json").write_text(json.dumps(calibration))
+    paths = []
+    for index, face in enumerate(recipe.example_inputs()[:2]):
+        paths.append(str(tmp_path / f"{index}.png"))
+        Image.fromarray(face).save(paths[-1])
+    assert main(["enroll", str(run), "ada", *paths, "--gallery", str(tmp_path / "g.json")]) == 0
+    assert capsys.readouterr().err.count("looks more like someone else") == warned

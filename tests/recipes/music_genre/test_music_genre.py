@@ -166,7 +166,7 @@ def test_explanation_is_time_by_frequency_in_seconds(trained, tmp_path):
 @pytest.mark.parametrize(
     "layout, message",
     [
-        ({"rock": ["a.wav"]}, "needs at least 2"),
+        ({"rock": ["a.wav"]}, "1 genre subfolder\\(s\\); at least 2 are needed"),
         ({"rock": ["a.wav"], "jazz": []}, "Genre folder 'jazz' has no usable"),
         ({"rock": ["a.wav"], "jazz": ["b.wav", "broken.wav"]}, "broken.wav: cannot decode"),
         ({"rock": ["a.wav"], "jazz": ["b.wav", "short.wav"]}, "short.wav: shorter than 1 s"),
