@@ -116,6 +116,15 @@ def test_saved_model_verify_and_embed_agree_with_the_recipe(trained, tmp_path):
     np.testing.assert_allclose(from_bytes, recipe.embed(faces), atol=1e-5)
 
 
+def test_tflite_export_embeds_like_the_recipe(trained, tmp_path):
+    recipe, _ = trained
+    path = recipe.export(tmp_path / "face.tflite", format="tflite")
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    embed = interpreter.get_signature_runner("serving_default")
+    faces = recipe.example_inputs()
+    np.testing.assert_allclose(embed(image=faces)["embedding"], recipe.embed(faces), atol=1e-5)
+
+
 def test_similarity_map_sums_to_the_pair_score(trained):
     recipe, _ = trained
     faces = recipe.example_inputs()
