@@ -84,3 +84,25 @@ def test_explain_every_puts_explanations_in_tensorboard(tmp_path):
         for value in event.summary.value
     ]
     assert tags == [("explanations/decision_boundary", 0), ("explanations/decision_boundary", 1)]
+
+
+def test_calibrate_runs_on_the_validation_data_with_the_best_weights_before_evaluation(tmp_path):
+    calls = []
+
+    class Calibrated(ToyClassifier):
+        def calibrate(self, data):
+            saved = keras.saving.load_model(self.run_dir / "model.keras")
+            weights_saved = all(
+                np.array_equal(a, b)
+                for a, b in zip(saved.get_weights(), self.model.get_weights(), strict=True)
+            )
+            calls.append(("calibrate", data is validation, weights_saved))
+
+        def evaluate(self, data, verbose=0):
+            calls.append(("evaluate", data is validation, True))
+            return super().evaluate(data, verbose)
+
+    recipe = Calibrated(epochs=1)
+    train, validation = recipe.load_data("synthetic")
+    recipe.fit(train, validation, run_dir=tmp_path / "run", verbose=0)
+    assert calls == [("calibrate", True, True), ("evaluate", True, True)]
