@@ -14,10 +14,10 @@ GALLERY_HELP = "The gallery file of enrolled templates (JSON); created if missin
 
 
 def _open(run_dir, gallery):
+    import dlapps
     from dlapps.recipes.face_unlock.face_unlock_gallery import Gallery
-    from dlapps.run_folder import load_run
 
-    recipe = load_run(run_dir)
+    recipe = dlapps.load_run(run_dir)
     if recipe.name != "face_unlock":
         raise click.UsageError(f"{run_dir} holds a '{recipe.name}' run, not a face_unlock run.")
     return recipe, Gallery(gallery, recipe.model_fingerprint())
