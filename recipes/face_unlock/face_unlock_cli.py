@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from dlapps.errors import DataError, RunFolderError
+
 REJECTED = 3
 GALLERY_HELP = "The gallery file of enrolled templates (JSON); created if missing."
 
@@ -19,7 +21,7 @@ def _open(run_dir, gallery):
 
     recipe = dlapps.load_run(run_dir)
     if recipe.name != "face_unlock":
-        raise click.UsageError(f"{run_dir} holds a '{recipe.name}' run, not a face_unlock run.")
+        raise RunFolderError(f"{run_dir} holds a '{recipe.name}' run, not a face_unlock run")
     return recipe, Gallery(gallery, recipe.model_fingerprint())
 
 
@@ -76,7 +78,7 @@ def verify(run_dir, name, image, gallery):
     exits with 0 when unlocked and 3 when rejected (1 is a user error).
     """
     if not Path(gallery).expanduser().exists():
-        raise click.UsageError(f"Gallery not found: {gallery}; enroll someone first.")
+        raise DataError(f"Gallery not found: {gallery}; enroll someone first")
     recipe, faces = _open(run_dir, gallery)
     score, unlocked = recipe.verify(faces.get(name), recipe.parse_inputs([image])[0])
     click.echo(

@@ -201,8 +201,11 @@ def test_cli_verify_names_an_unknown_person_and_a_missing_gallery(trained, tmp_p
     Image.fromarray(recipe.example_inputs()[0]).save(face)
     gallery = tmp_path / "g.json"
     run = str(recipe.run_dir)
-    assert main(["verify", run, "ada", str(face), "--gallery", str(gallery)]) == 2
+    assert main(["verify", run, "ada", str(face), "--gallery", str(gallery)]) == 1
     assert "Gallery not found" in capsys.readouterr().err
+    perceptron = testing.train_for_test("perceptron", tmp_path / "perceptron")[0].run_dir
+    assert main(["enroll", str(perceptron), "ada", str(face), "--gallery", str(gallery)]) == 1
+    assert "not a face_unlock run" in capsys.readouterr().err
     assert main(["enroll", run, "ada", str(face), "--gallery", str(gallery)]) == 0
     assert main(["verify", run, "bob", str(face), "--gallery", str(gallery)]) == 1
     assert "'bob' is not enrolled (enrolled: ada)" in capsys.readouterr().err
