@@ -489,7 +489,7 @@ class FaceUnlock(dlapps.Recipe):
 
         config = self.config
         images, _ = make_faces(2, 3, config.image_size, config.seed + 1, first_identity=2 * 10**6)
-        return images[[0, 1, 2, 3]]
+        return images[:4]  # person A three times, then person B
 
     def signature_examples(self):
         import io
@@ -498,12 +498,13 @@ class FaceUnlock(dlapps.Recipe):
 
         images = self.example_inputs()
         encoded = []
-        for image in images:  # one JPEG (of another size) and PNGs
+        for index, image in enumerate(images):  # a JPEG of another size, then PNGs
             buffer = io.BytesIO()
-            if not encoded:
-                Image.fromarray(image).resize((90, 80)).save(buffer, "JPEG")
+            picture = Image.fromarray(image)
+            if index == 0:
+                picture.resize((90, 80)).save(buffer, "JPEG")
             else:
-                Image.fromarray(image).save(buffer, "PNG")
+                picture.save(buffer, "PNG")
             encoded.append(buffer.getvalue())
         templates = self.embed(images[::-1])
         return {
