@@ -1,0 +1,1 @@
+"""Next-word prediction (work in progress on this branch: the n-gram baseline)."""
