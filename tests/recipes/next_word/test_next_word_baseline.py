@@ -40,3 +40,20 @@ def test_rejects_a_discount_outside_the_unit_interval():
 def test_contexts_start_with_two_sentence_starts(model):
     assert model.contexts([2, 3]) == [(BOS, BOS, 2), (BOS, 2, 3)]
     assert np.isfinite(sum(model.log_probability(*c) for c in model.contexts([9, 9, 11])))
+
+
+def test_synthetic_verbs_agree_with_the_subject_beyond_trigram_reach():
+    from dlapps.recipes.next_word.next_word_synthesis import KINDS, make_sentence, make_text
+
+    assert make_text(20, seed=3) == make_text(20, seed=3)
+    assert make_text(20, seed=3) != make_text(20, seed=4)
+    rng = np.random.default_rng(0)
+    far = 0
+    for _ in range(300):
+        words, verb = make_sentence(rng)
+        subject = next(w for w in words if any(w in k[0] + k[1] for k in KINDS.values()))
+        kind = next(k for k in KINDS.values() if subject in k[0] + k[1])
+        verbs = kind[2] if subject in kind[0] else kind[3]
+        assert words[verb] in verbs
+        far += verb - words.index(subject) > 2
+    assert far > 200  # most verbs sit more than two words after their subject
