@@ -68,10 +68,10 @@ def export(recipe, path, format="saved_model"):
         if format == "saved_model":
             os.rename(saved_model, path)
         else:
-            flatbuffer = convert_to_tflite(saved_model)
-            verify_tflite(
-                flatbuffer, signatures, examples["serving_default"], expected["serving_default"]
-            )
+            names = tuple(recipe.tflite_signatures)
+            flatbuffer = convert_to_tflite(saved_model, names)
+            for name in names:
+                verify_tflite(flatbuffer, name, signatures[name], examples[name], expected[name])
             with atomic_path(path) as tmp:
                 tmp.write_bytes(flatbuffer)
     finally:
@@ -114,21 +114,23 @@ def verify_saved_model(path, signatures, examples, expected):
         _compare(f"SavedModel signature '{name}'", expected[name], got)
 
 
-def convert_to_tflite(saved_model):
+def convert_to_tflite(saved_model, signature_keys=("serving_default",)):
     converter = tf.lite.TFLiteConverter.from_saved_model(
-        str(saved_model), signature_keys=["serving_default"]
+        str(saved_model), signature_keys=list(signature_keys)
     )
     return converter.convert()
 
 
-def verify_tflite(flatbuffer, signatures, inputs, expected):
+def verify_tflite(flatbuffer, name, signature, inputs, expected):
+    """Runs TFLite signature `name` on `inputs` and compares its outputs
+    with `expected`."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
         interpreter = tf.lite.Interpreter(model_content=flatbuffer)
-    runner = interpreter.get_signature_runner("serving_default")
-    _, input_signature = signatures["serving_default"]
+    runner = interpreter.get_signature_runner(name)
+    _, input_signature = signature
     arguments = {k: v.numpy() for k, v in signature_arguments(input_signature, inputs).items()}
-    _compare("TFLite serving_default", expected, runner(**arguments))
+    _compare(f"TFLite {name}", expected, runner(**arguments))
 
 
 def _compare(what, expected, got):

@@ -31,6 +31,9 @@ class Recipe:
             shown by `dlapps info`.
         intended_use / limitations: copied into the run's model card.
         smoke_overrides: small hyperparameters for the contract test.
+        tflite_signatures: the serving signatures a TFLite export holds;
+            TFLite's built-in ops cannot run every signature (string
+            lookups, image decoding), so a recipe may name others.
 
     Attributes a recipe sets at run time:
         class_names: the names of the model's classes when the data defines
@@ -66,6 +69,7 @@ class Recipe:
     intended_use: ClassVar[str] = ""
     limitations: ClassVar[str] = ""
     smoke_overrides: ClassVar[dict] = {}
+    tflite_signatures: ClassVar[tuple] = ("serving_default",)
 
     def __init__(self, config=None, *, init_from=None, freeze_backbone=False, **overrides):
         config = config if config is not None else self.config_class()

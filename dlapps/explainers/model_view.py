@@ -31,8 +31,8 @@ class ModelView:
         layout: how `shown` is laid out, one of `LAYOUTS`.
         vocabulary: the model's vocabulary, for text models.
         side: values of further `start` tensors the head needs but that are
-            not explained, one row per input: the token ids from which a
-            masking embedding's mask is computed.
+            not explained, one row per input: the token ids an embedding
+            reads, from which a mask or the last token's position is computed.
     """
 
     model: keras.Model
@@ -116,16 +116,18 @@ def view_model(model, inputs, features=None, layout=None):
         start, values, layer = model.inputs, _as_float_array(inputs), None
     else:
         layer = _get_layer(model, features)
-        start = [layer.output]
+        layer_input, layer_output = _first_call(model, layer)
+        start = [layer_output]
         if isinstance(layer, keras.layers.Embedding):
-            extractor = keras.Model(model.inputs, [layer.output, layer.input])
+            extractor = keras.Model(model.inputs, [layer_output, layer_input])
             values, ids = (np.asarray(x) for x in extractor(_as_tensor(inputs), training=False))
         else:
-            values = keras.Model(model.inputs, layer.output)(_as_tensor(inputs), training=False)
+            values = keras.Model(model.inputs, layer_output)(_as_tensor(inputs), training=False)
         values = np.asarray(values, "float32")
-        if getattr(layer, "mask_zero", False):
-            # Layers after a masking embedding read the mask from its input ids.
-            start.append(layer.input)
+        if ids is not None:
+            # Layers after an embedding may read its input ids: a masking
+            # embedding's mask, or where each row's last token is.
+            start.append(layer_input)
             side.append(ids)
     layout = layout or _infer_layout(layer, values)
     if layout not in LAYOUTS:
@@ -137,6 +139,20 @@ def view_model(model, inputs, features=None, layout=None):
     elif layout == "spectrogram" and values.ndim == 4 and values.shape[-1] == 1:
         shown = values[..., 0]
     return ModelView(model, start, values, shown, layout, vocabulary, side)
+
+
+def _first_call(model, layer):
+    """The input and output tensors of `layer`'s call nearest `model`'s
+    inputs. A layer shared between models, or called twice in one (a tied
+    embedding also computes the output logits), has several calls; its
+    `input` and `output` are those of its first call, in whichever model."""
+    # Keras keeps a functional model's calls by depth, the inputs deepest.
+    for depth in sorted(model._nodes_by_depth, reverse=True):
+        for node in model._nodes_by_depth[depth]:
+            if node.operation is layer:
+                inputs = node.input_tensors
+                return inputs[0] if len(inputs) == 1 else inputs, node.output_tensors[0]
+    return layer.input, layer.output
 
 
 def _same_tensors(first, second):

@@ -143,7 +143,8 @@ class NextWordProbability(ClassScore):
     output is a distribution over their vocabulary.
 
     Args:
-        word: the word; `None` for each input's most likely next word.
+        word: the word, one word per input, or `None` for each input's most
+            likely next word.
         vocabulary: the model's vocabulary; read from the model's
             `TextVectorization` or `StringLookup` layer when `None`.
     """
@@ -159,13 +160,17 @@ class NextWordProbability(ClassScore):
                 "NextWordProbability needs a vocabulary: the model has no "
                 "TextVectorization or StringLookup layer. Received: vocabulary=None"
             )
-        if self.word is not None and self.word not in vocabulary:
-            raise ConfigError(
-                f"The word is not in the model's vocabulary. Received: word={self.word!r}"
-            )
+        words = [self.word] if isinstance(self.word, str) else self.word
+        for word in words if words is not None else ():
+            if word not in vocabulary:
+                raise ConfigError(
+                    f"The word is not in the model's vocabulary. Received: word={word!r}"
+                )
         resolved = copy.copy(self)
         resolved.class_names = vocabulary
-        resolved.index = None if self.word is None else vocabulary.index(self.word)
+        if words is not None:
+            index = [vocabulary.index(word) for word in words]
+            resolved.index = index[0] if isinstance(self.word, str) else index
         return super(NextWordProbability, resolved).prepare(view)
 
     def _name(self, index):

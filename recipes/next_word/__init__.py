@@ -1,1 +1,3 @@
-"""Next-word prediction (work in progress on this branch: the n-gram baseline)."""
+from dlapps.recipes.next_word.next_word_recipe import NextWord, NextWordConfig
+
+__all__ = ["NextWord", "NextWordConfig"]
