@@ -35,12 +35,9 @@ def build_language_model(
     size = tokenizer.vocabulary_size()
     text = keras.Input((), dtype="string", name="text")
     ids = tokenizer(text)
-    embedding = keras.layers.ReversibleEmbedding(
-        size,
-        embedding_dim,
-        tie_weights=tie_embeddings,
-        embeddings_regularizer=regularizer,
-        name="embedding",
+    embedding_class = keras.layers.ReversibleEmbedding if tie_embeddings else keras.layers.Embedding
+    embedding = embedding_class(
+        size, embedding_dim, embeddings_regularizer=regularizer, name="embedding"
     )
     x = keras.layers.Dropout(dropout, name="embedding_dropout")(embedding(ids))
     x = _recurrent_layer(cell, units, regularizer)(x)

@@ -357,11 +357,10 @@ class NextWord(dlapps.Recipe):
         words, probabilities = np.asarray(outputs["words"]), np.asarray(outputs["probabilities"])
         return [
             {
-                "text": str(text),
                 "words": [w.decode("utf-8") for w in row_words],
                 "probabilities": [round(float(p), 6) for p in row_probabilities],
             }
-            for text, row_words, row_probabilities in zip(inputs, words, probabilities, strict=True)
+            for row_words, row_probabilities in zip(words, probabilities, strict=True)
         ]
 
     def example_inputs(self):
