@@ -294,13 +294,14 @@ class Recipe:
         self._require_model()
         return export(self, path, format=format)
 
-    def make_optimizer(self, learning_rate=None):
+    def make_optimizer(self, learning_rate=None, **options):
         """The optimizer named by the config.
 
         Args:
             learning_rate: a value or a `keras.optimizers.schedules` schedule;
                 the config's `learning_rate` when `None`. A recipe with a
                 schedule overrides this method and passes it.
+            **options: further optimizer arguments, e.g. `clipnorm`.
         """
         import keras
 
@@ -310,7 +311,7 @@ class Recipe:
             "rmsprop": keras.optimizers.RMSprop,
         }
         rate = self.config.learning_rate if learning_rate is None else learning_rate
-        return optimizers[self.config.optimizer](learning_rate=rate)
+        return optimizers[self.config.optimizer](learning_rate=rate, **options)
 
     def make_regularizer(self):
         """The L1/L2 weight decay of the config, or `None`."""

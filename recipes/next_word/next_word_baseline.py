@@ -6,6 +6,7 @@ top-k suggestions over a vocabulary, so the model is written here: counts in
 dictionaries, exact top-k from a short candidate list.
 """
 
+import itertools
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -67,25 +68,26 @@ class KneserNeyTrigram:
         self._unigram = (np.maximum(unigram - d, 0) + d * seen / self.vocabulary_size) / total
         order = np.argsort(-self._unigram, kind="stable")
         self._unigram_order = [int(i) for i in order if int(i) not in self.excluded]
+        # Totals and back-off weights, counted once rather than per query.
+        self._trigram_weights = {c: _weights(f, d) for c, f in self._trigram.items()}
+        self._bigram_weights = {v: _weights(f, d) for v, f in self._bigram.items()}
+        self._ranked_followers = {}
         return self
 
     def _bigram_probability(self, v, w):
         followers = self._bigram.get(v)
         if not followers:
             return self._unigram[w]
-        total = sum(followers.values())
-        kept = max(followers.get(w, 0) - self.discount, 0)
-        backoff = self.discount * len(followers) / total
-        return kept / total + backoff * self._unigram[w]
+        total, backoff = self._bigram_weights[v]
+        return max(followers.get(w, 0) - self.discount, 0) / total + backoff * self._unigram[w]
 
     def probability(self, u, v, w):
         """`P(w | u v)`; use `BOS` for contexts before the sentence start."""
         followers = self._trigram.get((u, v))
         if not followers:
             return self._bigram_probability(v, w)
-        total = sum(followers.values())
+        total, backoff = self._trigram_weights[(u, v)]
         kept = max(followers.get(w, 0) - self.discount, 0)
-        backoff = self.discount * len(followers) / total
         return kept / total + backoff * self._bigram_probability(v, w)
 
     def log_probability(self, u, v, w):
@@ -93,19 +95,40 @@ class KneserNeyTrigram:
 
     def top_k(self, u, v, k):
         """The `k` likeliest next ids after `u v`, best first, with their
-        probabilities. Exact: a word seen after neither `u v` nor `v` ranks
-        by its unigram probability, so the candidates are the words seen
-        after the context plus the `k` best unigrams."""
-        candidates = set(self._trigram.get((u, v), {})) | set(self._bigram.get(v, {}))
-        candidates.update(self._unigram_order[:k])
-        candidates -= self.excluded
-        candidates.discard(BOS)
+        probabilities. Exact: a word not seen after `u v` has the bigram
+        level's probability times one back-off weight, so it ranks by
+        `P2(w | v)`; and a word seen after neither ranks by its unigram
+        probability. The candidates are the words seen after `u v`, the
+        best of those seen after `v`, and the best unigrams."""
+        seen = [w for w in self._trigram.get((u, v), ()) if w != BOS and w not in self.excluded]
+        need = k + len(seen)
+        ranked, followers = self._followers_of(v)
+        candidates = set(seen) | set(ranked[:need])
+        unseen = (w for w in self._unigram_order if w not in followers)
+        candidates.update(itertools.islice(unseen, need))
         scored = sorted(
             ((self.probability(u, v, w), w) for w in candidates), key=lambda p: (-p[0], p[1])
         )
         return [(w, p) for p, w in scored[:k]]
 
+    def _followers_of(self, v):
+        """The words seen after `v`, best `P2(w | v)` first, and their set."""
+        if v not in self._ranked_followers:
+            followers = self._bigram.get(v, {})
+            ranked = sorted(
+                (w for w in followers if w not in self.excluded),
+                key=lambda w: (-self._bigram_probability(v, w), w),
+            )
+            self._ranked_followers[v] = (ranked, set(followers))
+        return self._ranked_followers[v]
+
     def contexts(self, sequence):
         """`(u, v, w)` for every position of `sequence`, with sentence starts."""
         padded = [BOS, BOS, *sequence]
         return list(zip(padded, padded[1:], padded[2:], strict=False))
+
+
+def _weights(followers, discount):
+    """`(c(context .), D N(context .) / c(context .))` of a context's followers."""
+    total = sum(followers.values())
+    return total, discount * len(followers) / total

@@ -37,7 +37,7 @@ class NextWordConfig(dlapps.RecipeConfig):
     """
 
     learning_rate: float = 3e-3
-    batch_size: int = 64
+    batch_size: int = 16
     epochs: int = 8
     dropout: float = 0.1
     vocabulary_size: int = 10000
@@ -131,6 +131,7 @@ class NextWord(dlapps.Recipe):
         self._baseline_text = None  # token ids of the training units
         self._baseline = None
         self._suggestion_model = None
+        self._steps_per_epoch = None
 
     @property
     def head_layers(self):
@@ -173,6 +174,20 @@ class NextWord(dlapps.Recipe):
         return {
             "loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
         }
+
+    def make_optimizer(self, learning_rate=None):
+        """The config's optimizer with gradients clipped to norm 1, as
+        recurrent language models need, and the learning rate decayed to
+        zero along a cosine over all training steps when the number of
+        steps per epoch is known from `load_data`."""
+        import keras
+
+        config = self.config
+        if learning_rate is None and self._steps_per_epoch:
+            learning_rate = keras.optimizers.schedules.CosineDecay(
+                config.learning_rate, config.epochs * self._steps_per_epoch
+            )
+        return super().make_optimizer(learning_rate, clipnorm=1.0)
 
     def suggestion_model(self):
         """The model that serves suggestions: text -> probabilities of the
@@ -247,10 +262,10 @@ class NextWord(dlapps.Recipe):
         self._baseline_text = text.token_ids(train_tokens, vocabulary)
         self._baseline = None
         length = config.sequence_length - 1
+        train_windows = text.windows(train_tokens, length)
+        self._steps_per_epoch = -(-len(train_windows) // config.batch_size)
         return (
-            text.window_dataset(
-                text.windows(train_tokens, length), vocabulary, config.batch_size, config.seed
-            ),
+            text.window_dataset(train_windows, vocabulary, config.batch_size, config.seed),
             text.window_dataset(text.windows(val_tokens, length), vocabulary, config.batch_size),
         )
 
