@@ -69,6 +69,12 @@ def export(recipe, path, format="saved_model"):
             os.rename(saved_model, path)
         else:
             names = tuple(recipe.tflite_signatures)
+            unknown = [name for name in names if name not in signatures]
+            if unknown:
+                raise ExportError(
+                    f"tflite_signatures names signatures the recipe does not serve; expected "
+                    f"some of {sorted(signatures)}. Received: tflite_signatures={names}"
+                )
             flatbuffer = convert_to_tflite(saved_model, names)
             for name in names:
                 verify_tflite(flatbuffer, name, signatures[name], examples[name], expected[name])

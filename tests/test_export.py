@@ -47,6 +47,13 @@ def test_tflite_export_matches_keras(trained, tmp_path):
     assert path.read_bytes()[4:8] == b"TFL3"
 
 
+def test_tflite_export_holds_the_signatures_the_recipe_names(trained, tmp_path, monkeypatch):
+    monkeypatch.setattr(trained, "tflite_signatures", ("missing",))
+    with pytest.raises(ExportError, match=r"Received: tflite_signatures=\('missing',\)"):
+        trained.export(tmp_path / "model.tflite", format="tflite")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_export_rejects_unknown_format_and_existing_target(trained, tmp_path):
     with pytest.raises(ExportError, match="Received: format='onnx'"):
         trained.export(tmp_path / "m", format="onnx")
