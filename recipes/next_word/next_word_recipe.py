@@ -397,6 +397,8 @@ class NextWord(dlapps.Recipe):
         """Explains each text's top suggestion (or the word `target`) over
         the embeddings of the text's tokens; the figure shades each word by
         its attribution."""
+        from dlapps.recipes.next_word.next_word_model import build_suggestion_model
+
         texts = self.parse_inputs(inputs)
         method = method or self.explain_methods[0]
         if method not in self.explain_methods:
@@ -410,8 +412,6 @@ class NextWord(dlapps.Recipe):
             target = dlapps.explainers.NextWordProbability(
                 target if isinstance(target, str) else list(target)
             )
-        from dlapps.recipes.next_word.next_word_model import build_suggestion_model
-
         return dlapps.explain(
             build_suggestion_model(self.model, for_explanation=True),
             texts,
