@@ -145,8 +145,3 @@ def tokenize_text(text):
     punctuation marks; returns a ragged string tensor."""
     text = tf.strings.lower(text, encoding="utf-8")
     return tf.strings.split(tf.strings.regex_replace(text, _PUNCTUATION, r" \1 "))
-
-
-def split_words(text):
-    """The tokens of one Python string, as `WordTokenizer` reads them."""
-    return [t.decode("utf-8") for t in tokenize_text(tf.constant([text])).to_list()[0]]

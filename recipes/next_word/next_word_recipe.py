@@ -432,11 +432,9 @@ class NextWord(dlapps.Recipe):
         return text
 
 
-def _tokens(tokenizer, units):
-    import tensorflow as tf
-
-    tokens = tokenizer.tokens(tf.constant(units, tf.string)).to_list()
-    return [[token.decode("utf-8") for token in row] for row in tokens]
+def _tokens(tokenizer, texts):
+    """The tokens of each text as the tokenizer reads them, as strings."""
+    return [[token.decode("utf-8") for token in row] for row in tokenizer.tokens(texts).to_list()]
 
 
 def _token_lengths(tokenizer, text, width):
@@ -445,7 +443,7 @@ def _token_lengths(tokenizer, text, width):
 
     lengths = np.zeros((len(text), width), "int64")
     keep = tokenizer.sequence_length - 1
-    for row, tokens in enumerate(tokenizer.tokens(text).to_list()):
-        counts = [len(token.decode("utf-8")) for token in tokens[-keep:]]
+    for row, tokens in enumerate(_tokens(tokenizer, text)):
+        counts = [len(token) for token in tokens[-keep:]]
         lengths[row, : len(counts)] = counts
     return lengths
