@@ -1,8 +1,9 @@
 """Keras layers shared by recipes, each registered under the package "dlapps"."""
 
 from dlapps.layers.cifg_lstm_cell import CIFGLSTMCell
+from dlapps.layers.gdn import GDN
 from dlapps.layers.last_token import LastToken
 from dlapps.layers.spec_augment import SpecAugment
 from dlapps.layers.word_tokenizer import WordTokenizer
 
-__all__ = ["CIFGLSTMCell", "LastToken", "SpecAugment", "WordTokenizer"]
+__all__ = ["CIFGLSTMCell", "GDN", "LastToken", "SpecAugment", "WordTokenizer"]
