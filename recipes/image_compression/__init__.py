@@ -1,0 +1,1 @@
+"""Learned image compression (work in progress on this branch: the synthetic images)."""
