@@ -177,6 +177,11 @@ def _check_explanation(explanation, path):
 
 
 def _assert_all_close(expected, actual, rtol=1e-4, atol=1e-5):
+    if isinstance(expected, dict):  # a model with named outputs
+        assert set(expected) == set(actual), (sorted(expected), sorted(actual))
+        for key, value in expected.items():
+            _assert_all_close(value, actual[key], rtol, atol)
+        return
     expected, actual = np.asarray(expected), np.asarray(actual)
     if expected.dtype.kind in "fiuc":
         np.testing.assert_allclose(expected, actual, rtol=rtol, atol=atol)

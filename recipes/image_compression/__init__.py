@@ -1,1 +1,6 @@
-"""Learned image compression (work in progress on this branch: the synthetic images)."""
+from dlapps.recipes.image_compression.image_compression_recipe import (
+    ImageCompression,
+    ImageCompressionConfig,
+)
+
+__all__ = ["ImageCompression", "ImageCompressionConfig"]

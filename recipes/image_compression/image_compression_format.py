@@ -29,6 +29,7 @@ MAGIC = b"DLC1"
 VERSION = 1
 _HEADER = struct.Struct("<4sBBHH8sHHHI")
 _CRC = struct.Struct("<I")
+HEADER_BYTES = _HEADER.size + _CRC.size
 MAX_SIDE = 1 << 15
 
 
