@@ -155,9 +155,10 @@ def _dataset_of(images):
         return images
     if len({np.shape(image) for image in images}) == 1:
         return tf.data.Dataset.from_tensor_slices(np.stack(images))
-    return tf.data.Dataset.from_generator(
+    dataset = tf.data.Dataset.from_generator(
         lambda: iter(images), output_signature=tf.TensorSpec((None, None, 3), tf.uint8)
     )
+    return dataset.apply(tf.data.experimental.assert_cardinality(len(images)))
 
 
 def _at_least(image, size):

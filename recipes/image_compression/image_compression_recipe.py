@@ -7,9 +7,6 @@ from typing import Literal
 
 import dlapps
 
-# Rate-distortion points of the RD plot and of `dlapps rd-curve`.
-DEFAULT_LAMBDAS = (0.0025, 0.006, 0.015, 0.04)
-
 
 @dataclasses.dataclass
 class ImageCompressionConfig(dlapps.RecipeConfig):
@@ -35,9 +32,9 @@ class ImageCompressionConfig(dlapps.RecipeConfig):
         validation_fraction: share of a folder's images held out.
     """
 
-    learning_rate: float = 3e-4
+    learning_rate: float = 1e-3
     batch_size: int = 8
-    epochs: int = 20
+    epochs: int = 40
     preset: Literal["factorized", "hyperprior"] = "factorized"
     lmbda: float = 0.01
     distortion: Literal["mse", "ms_ssim"] = "mse"
@@ -158,8 +155,10 @@ class ImageCompression(dlapps.Recipe):
         }
 
     def make_optimizer(self, learning_rate=None):
-        """Adam with the learning rate decayed along a cosine to 5% over
-        all training steps, when the steps per epoch are known."""
+        """Adam with gradients clipped to norm 1 (GDN transforms diverge
+        without it at this rate) and the learning rate decayed along a
+        cosine to 5% over all training steps, when the steps per epoch are
+        known."""
         import keras
 
         config = self.config
@@ -167,28 +166,38 @@ class ImageCompression(dlapps.Recipe):
             learning_rate = keras.optimizers.schedules.CosineDecay(
                 config.learning_rate, config.epochs * self._steps_per_epoch, alpha=0.05
             )
-        return super().make_optimizer(learning_rate)
+        return super().make_optimizer(learning_rate, clipnorm=1.0)
+
+    def custom_objects(self):
+        import keras
+
+        from dlapps.recipes.image_compression import image_compression_layers as layers
+
+        classes = (layers.PadToMultiple, layers.CropToImage, layers.BitsPerPixel, layers.Rate,
+                   layers.MultiScaleSSIMLoss)  # fmt: skip
+        return {keras.saving.get_registered_name(c): c for c in classes}
 
     # Data.
+
+    def load_data(self, source="synthetic"):
+        train, val = super().load_data(source)
+        steps = int(train.cardinality())
+        self._steps_per_epoch = steps if steps > 0 else None  # for the cosine decay
+        return train, val
 
     def load_synthetic(self):
         from dlapps.recipes.image_compression.image_compression_data import synthetic_data
 
-        config = self.config
-        self._steps_per_epoch = config.images * config.patches_per_image // config.batch_size
-        return synthetic_data(config)
+        return synthetic_data(self.config)
 
     def load_path(self, path):
         from dlapps.recipes.image_compression.image_compression_data import folder_data
 
-        train, val = folder_data(path, self.config)
-        self._steps_per_epoch = None
-        return train, val
+        return folder_data(path, self.config)
 
     def load_tfds(self, dataset_name):
         from dlapps.recipes.image_compression.image_compression_data import tfds_data
 
-        self._steps_per_epoch = None
         return tfds_data(dataset_name, self.config)
 
     def parse_inputs(self, inputs):

@@ -2,6 +2,8 @@
 its data sources, its metrics and its decoder under fuzzing."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -78,6 +80,18 @@ def test_cli_compress_decompress_counts_every_byte(trained, tmp_path):
     size = (tmp_path / "scan.dlc").stat().st_size
     assert predicted["bytes"] == size
     assert predicted["bpp"] == pytest.approx(size * 8 / (333 * 517), abs=1e-4)
+
+
+def test_a_fresh_process_loads_the_run_and_predicts(trained, tmp_path):
+    image = tmp_path / "photo.png"
+    Image.fromarray(np.full((20, 30, 3), 90, np.uint8)).save(image)
+    result = subprocess.run(
+        [sys.executable, "-m", "dlapps", "predict", str(trained.run_dir), str(image)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert set(json.loads(result.stdout)) >= {"bytes", "bpp", "psnr"}
 
 
 def test_cli_rejects_damaged_and_foreign_files_by_name(trained, tmp_path, capsys):
@@ -211,6 +225,8 @@ def test_folder_of_images_gives_patches_and_whole_images(tmp_path):
     whole = [images.shape for images, _ in val]
     assert whole and all(shape[0] == 1 and shape[3] == 3 for shape in whole)
     assert len({shape[1:3] for shape in whole}) == len(whole)  # each its own size
+    # The cosine decay spans every step: 4 patches per image, batches of 2.
+    assert recipe._steps_per_epoch == (12 - len(whole)) * 4 // 2 == int(train.cardinality())
 
 
 def test_unreadable_image_is_named(tmp_path):
