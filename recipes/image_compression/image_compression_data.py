@@ -29,10 +29,13 @@ def synthetic_validation_images(config):
 
 def folder_data(root, config):
     """`(train, val)` from a folder of images (searched recursively); each
-    file lands on one side by a hash of its path within the folder."""
+    file lands on one side by a hash of its path within the folder and the
+    seed."""
     files = image_files(root)
     held_out = dlapps.data.split_by_group(
-        [f.relative_to(root).as_posix() for f in files], config.validation_fraction
+        [f.relative_to(root).as_posix() for f in files],
+        config.validation_fraction,
+        str(config.seed),
     )
     train = [f for f, side in zip(files, held_out, strict=True) if not side]
     val = [f for f, side in zip(files, held_out, strict=True) if side]

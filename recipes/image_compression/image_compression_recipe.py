@@ -103,7 +103,7 @@ class ImageCompression(dlapps.Recipe):
     tflite_signatures = ()
     data_help = (
         "a folder of images (PNG, JPEG, BMP, TIFF, WebP; any size; RGB or grayscale), "
-        "searched recursively; each file is held out or not by a hash of its path. Or "
+        "searched recursively; each file is held out or not by a hash of its path and the seed. Or "
         "tfds:NAME of an image set with an 'image' feature, such as clic"
     )
     input_help = "image files (PNG, JPEG, ...)"
