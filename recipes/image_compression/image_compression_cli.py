@@ -31,12 +31,10 @@ def compress(run_dir, image, output):
     import time
 
     from dlapps import atomic_path
-    from dlapps.recipes.image_compression.image_compression_data import (
-        read_image_keeping_channels,
-    )
+    from dlapps.recipes.image_compression.image_compression_data import read_image
 
     recipe = _open(run_dir)
-    pixels = read_image_keeping_channels(image)
+    pixels = read_image(image, keep_grayscale=True)
     start = time.perf_counter()
     data = recipe.codec.compress(pixels)
     seconds = time.perf_counter() - start

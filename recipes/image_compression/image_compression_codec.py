@@ -111,19 +111,19 @@ class Codec:
             functions["decode"],
             input_signature=[spec((None, None, None), tf.int32), spec((2,), tf.int32)],
         )
-        self._model = constriction.stream.model
-        self._queue = constriction.stream.queue
+        self._entropy_models = constriction.stream.model
+        self._range_coders = constriction.stream.queue
         if self.preset == HYPERPRIOR:
             self._decode_scales = tf.function(
                 functions["decode_scales"], input_signature=[spec((None, None, None), tf.int32)]
             )
             self._scale_table = model.get_layer("conditional").scale_table.astype("float64")
-            self._gaussian = self._model.QuantizedGaussian(-GAUSSIAN_LIMIT, GAUSSIAN_LIMIT)
+            self._gaussian = self._entropy_models.QuantizedGaussian(-GAUSSIAN_LIMIT, GAUSSIAN_LIMIT)
             prior = model.get_layer("hyper_entropy")
         else:
             prior = model.get_layer("entropy")
         self._offsets, pmfs = prior.probability_tables()
-        self._categoricals = [self._model.Categorical(pmf, perfect=False) for pmf in pmfs]
+        self._categoricals = [self._entropy_models.Categorical(pmf, perfect=False) for pmf in pmfs]
         self._sizes = np.array([len(pmf) for pmf in pmfs])
 
     def compress(self, image):
@@ -144,7 +144,7 @@ class Codec:
                 f"Received: shape={image.shape}"
             )
         encoded = self._encode(image)
-        encoder = self._queue.RangeEncoder()
+        encoder = self._range_coders.RangeEncoder()
         latents = np.asarray(encoded["latents"])
         if self.preset == HYPERPRIOR:
             hyper = self._encode_factorized(encoder, np.asarray(encoded["hyper_latents"]))
@@ -176,7 +176,7 @@ class Codec:
                 f"{source} is not a readable .dlc file: latents of shape {shape} do not fit a "
                 f"{height} x {width} image (expected {expected})"
             )
-        decoder = self._queue.RangeDecoder(words)
+        decoder = self._range_coders.RangeDecoder(words)
         try:
             if self.preset == HYPERPRIOR:
                 hyper_shape = (shape[0] // HYPER_STRIDE, shape[1] // HYPER_STRIDE, len(self._sizes))

@@ -62,7 +62,7 @@ def tfds_data(name, config):
         image = example["image"]
         return tf.tile(image, [1, 1, 3 // tf.shape(image)[-1]])
 
-    return patches(train.map(rgb), config), whole_images(val.map(rgb))
+    return patches(train.map(rgb), config, shuffle_images=64), whole_images(val.map(rgb))
 
 
 def image_files(root):
@@ -84,37 +84,27 @@ def image_files(root):
     return files
 
 
-def read_image(path):
-    """A file's pixels as uint8 `(height, width, 3)` (grayscale, palette and
-    alpha images are converted to RGB); `DataError` naming the file when it
-    cannot be read."""
+def read_image(path, keep_grayscale=False):
+    """A file's pixels as uint8 `(height, width, 3)`: grayscale, palette and
+    alpha images are converted to RGB, or with `keep_grayscale` grayscale
+    files give `(height, width, 1)`. `DataError` names an unreadable file."""
     from PIL import Image
 
     try:
         with Image.open(path) as picture:
-            return np.asarray(picture.convert("RGB"))
-    except (OSError, ValueError, SyntaxError) as error:
-        raise dlapps.errors.DataError(f"Cannot read image {path}: {error}") from None
-
-
-def read_image_keeping_channels(path):
-    """A file's pixels as uint8 `(height, width, 1)` for grayscale files and
-    `(height, width, 3)` otherwise; `DataError` naming the file."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as picture:
-            if picture.mode in ("L", "I;16", "I", "1", "LA"):
+            if keep_grayscale and picture.mode in ("L", "LA", "I", "I;16", "1"):
                 return np.asarray(picture.convert("L"))[..., None]
             return np.asarray(picture.convert("RGB"))
     except (OSError, ValueError, SyntaxError) as error:
         raise dlapps.errors.DataError(f"Cannot read image {path}: {error}") from None
 
 
-def patches(images, config):
+def patches(images, config, shuffle_images=1024):
     """Random `patch_size` crops with random flips, `patches_per_image` per
     image and epoch, shuffled, batched; targets are the patch itself (for
-    the distortion) and a dummy for the rate."""
+    the distortion) and a dummy for the rate. `shuffle_images` whole
+    images are shuffled at a time: all of an in-memory set, a few of a
+    stream of large photographs."""
     import tensorflow as tf
 
     dataset = _dataset_of(images)
@@ -128,11 +118,10 @@ def patches(images, config):
         return patch, targets(patch)
 
     return (
-        dataset.cache()
-        .shuffle(1024, seed=config.seed)
+        dataset.shuffle(shuffle_images, seed=config.seed)
         .repeat(config.patches_per_image)
         .enumerate()
-        .map(lambda index, image: crop(index, image), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(crop, num_parallel_calls=tf.data.AUTOTUNE)
         .batch(config.batch_size, drop_remainder=True)
         .prefetch(tf.data.AUTOTUNE)
     )
@@ -140,7 +129,7 @@ def patches(images, config):
 
 def whole_images(images):
     """Validation: each whole image is its own batch, as sizes differ."""
-    return _dataset_of(images).map(lambda image: (image, targets(image))).batch(1).cache()
+    return _dataset_of(images).map(lambda image: (image, targets(image))).batch(1)
 
 
 def targets(image):
@@ -150,8 +139,9 @@ def targets(image):
 
 
 def _dataset_of(images):
-    """A dataset of uint8 `(height, width, 3)` images from a dataset, an
-    array, or a list of images of different sizes."""
+    """A dataset of uint8 `(height, width, 3)` images from a dataset (read
+    as it streams), an array, or a list of images of different sizes (both
+    held in memory already)."""
     import tensorflow as tf
 
     if isinstance(images, tf.data.Dataset):

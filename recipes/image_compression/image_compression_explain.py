@@ -4,6 +4,7 @@ reconstruction error, the original and the reconstruction."""
 import numpy as np
 
 import dlapps
+from dlapps.recipes.image_compression.image_compression_metrics import psnr
 from dlapps.recipes.image_compression.image_compression_model import HYPERPRIOR, STRIDE
 
 METHOD = "bits_map"
@@ -64,10 +65,7 @@ def explain_bits(model, images, sanity_check=False):
         sanity = dlapps.explainers.compare_maps(bits, random_bits)
     error = np.abs(reconstruction.astype("float32") - images.astype("float32")).mean(axis=-1)
     estimated = bits.mean(axis=(1, 2))
-    psnrs = [
-        10 * np.log10(255.0**2 / max(np.mean((r.astype("float64") - i) ** 2), 1e-10))
-        for r, i in zip(reconstruction, images, strict=True)
-    ]
+    psnrs = [psnr(i, r) for i, r in zip(images, reconstruction, strict=True)]
     return dlapps.Explanation(
         method=METHOD,
         kind="image",

@@ -202,11 +202,9 @@ class ImageCompression(dlapps.Recipe):
 
     def parse_inputs(self, inputs):
         """Image files to a list of uint8 arrays, grayscale kept as one channel."""
-        from dlapps.recipes.image_compression.image_compression_data import (
-            read_image_keeping_channels,
-        )
+        from dlapps.recipes.image_compression.image_compression_data import read_image
 
-        return [read_image_keeping_channels(path) for path in inputs]
+        return [read_image(path, keep_grayscale=True) for path in inputs]
 
     def example_inputs(self):
         from dlapps.recipes.image_compression.image_compression_data import (
