@@ -113,7 +113,8 @@ class ImageCompression(dlapps.Recipe):
     )
     limitations = (
         "A file decodes only with the model that wrote it (the header carries the model's "
-        "id). Trained on one kind of image, it may do worse than JPEG on others. Quality is "
+        "id). Trained on one kind of image, it may do worse than JPEG on others: the "
+        "synthetic default's codec was 1 to 4.6 dB worse than JPEG on photographs. Quality is "
         "tuned for PSNR (or MS-SSIM), not for how sharp details look. The synthetic default "
         "is a stand-in for photographs; train on your own images before use."
     )
