@@ -258,3 +258,21 @@ def test_ms_ssim_distortion_trains(tmp_path):
     history = (recipe.run_dir / "history.csv").read_text()
     assert "reconstruction_loss" in history
     assert np.isfinite(recipe.evaluate(val)["psnr"])
+
+
+def test_saved_model_signatures_match_the_codec(trained, tmp_path):
+    """Both presets export `encode`, `decode` (and the hyperprior's
+    `decode_scales`) that reload and give what the codec's functions give."""
+    exported = testing.run_export_test(trained, tmp_path / "export")
+    loaded = tf.saved_model.load(str(exported))
+    expected = {"serving_default", "encode", "decode"}
+    if trained.config.preset == "hyperprior":
+        expected.add("decode_scales")
+    assert set(loaded.signatures) == expected
+
+
+def test_hyperprior_trains_under_mixed_precision(tmp_path):
+    recipe, val = testing.train_for_test(
+        NAME, tmp_path / "run", steps=2, preset="hyperprior", mixed_precision=True
+    )
+    testing.run_evaluate_test(recipe, val)
