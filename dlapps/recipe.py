@@ -313,6 +313,19 @@ class Recipe:
         rate = self.config.learning_rate if learning_rate is None else learning_rate
         return optimizers[self.config.optimizer](learning_rate=rate, **options)
 
+    def cosine_decay(self, steps_per_epoch, alpha=0.0):
+        """The config's `learning_rate` decayed along a cosine to `alpha`
+        times itself over all `epochs x steps_per_epoch` training steps, for
+        `make_optimizer`; the plain rate when `steps_per_epoch` is unknown
+        (`None`)."""
+        import keras
+
+        if not steps_per_epoch:
+            return self.config.learning_rate
+        return keras.optimizers.schedules.CosineDecay(
+            self.config.learning_rate, self.config.epochs * steps_per_epoch, alpha=alpha
+        )
+
     def make_regularizer(self):
         """The L1/L2 weight decay of the config, or `None`."""
         import keras

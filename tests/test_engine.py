@@ -106,3 +106,12 @@ def test_calibrate_runs_on_the_validation_data_with_the_best_weights_before_eval
     train, validation = recipe.load_data("synthetic")
     recipe.fit(train, validation, run_dir=tmp_path / "run", verbose=0)
     assert calls == [("calibrate", True, True), ("evaluate", True, True)]
+
+
+def test_cosine_decay_spans_every_training_step():
+    recipe = ToyClassifier(learning_rate=0.1, epochs=4)
+    schedule = recipe.cosine_decay(steps_per_epoch=5, alpha=0.2)
+    assert float(schedule(0)) == pytest.approx(0.1)
+    assert float(schedule(10)) == pytest.approx(0.1 * (0.2 + 0.8 * 0.5))  # halfway
+    assert float(schedule(20)) == pytest.approx(0.02)
+    assert recipe.cosine_decay(steps_per_epoch=None) == 0.1

@@ -175,13 +175,9 @@ class FaceUnlock(dlapps.Recipe):
     def make_optimizer(self, learning_rate=None):
         """The config's optimizer, with the learning rate decayed to 2% along
         a cosine over all training steps."""
-        import keras
-
-        config = self.config
-        schedule = keras.optimizers.schedules.CosineDecay(
-            config.learning_rate, config.epochs * config.steps_per_epoch, alpha=0.02
-        )
-        return super().make_optimizer(schedule if learning_rate is None else learning_rate)
+        if learning_rate is None:
+            learning_rate = self.cosine_decay(self.config.steps_per_epoch, alpha=0.02)
+        return super().make_optimizer(learning_rate)
 
     # Data.
 

@@ -160,13 +160,8 @@ class ImageCompression(dlapps.Recipe):
         without it at this rate) and the learning rate decayed along a
         cosine to 5% over all training steps, when the steps per epoch are
         known."""
-        import keras
-
-        config = self.config
-        if learning_rate is None and self._steps_per_epoch:
-            learning_rate = keras.optimizers.schedules.CosineDecay(
-                config.learning_rate, config.epochs * self._steps_per_epoch, alpha=0.05
-            )
+        if learning_rate is None:
+            learning_rate = self.cosine_decay(self._steps_per_epoch, alpha=0.05)
         return super().make_optimizer(learning_rate, clipnorm=1.0)
 
     def custom_objects(self):

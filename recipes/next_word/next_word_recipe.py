@@ -180,13 +180,8 @@ class NextWord(dlapps.Recipe):
         recurrent language models need, and the learning rate decayed to
         zero along a cosine over all training steps when the number of
         steps per epoch is known from `load_data`."""
-        import keras
-
-        config = self.config
-        if learning_rate is None and self._steps_per_epoch:
-            learning_rate = keras.optimizers.schedules.CosineDecay(
-                config.learning_rate, config.epochs * self._steps_per_epoch
-            )
+        if learning_rate is None:
+            learning_rate = self.cosine_decay(self._steps_per_epoch)
         return super().make_optimizer(learning_rate, clipnorm=1.0)
 
     def suggestion_model(self):
