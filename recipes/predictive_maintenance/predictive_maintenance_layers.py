@@ -5,7 +5,7 @@ import numpy as np
 from keras import ops
 
 MAX_CONDITIONS = 10
-TIGHT_RADIUS = 0.05
+CLEAR_SILHOUETTE = 0.7
 
 
 @keras.saving.register_keras_serializable(package="dlapps")
@@ -82,13 +82,11 @@ class ConditionNormalization(keras.layers.Layer):
         Args:
             rows: `(rows, setting_count + sensors)` raw readings of the
                 training units; NaN readings are ignored.
-            conditions: how many conditions; 0 picks the fewest (up to 10)
-                whose members lie within 5% of each setting's spread of
-                their centre on average, or 10 when none do.
+            conditions: how many conditions; 0 picks the number from 2 to
+                10 whose clusters are clearest (highest silhouette), or one
+                condition when no clustering is clear (silhouette < 0.7).
             seed: for the clustering.
         """
-        from sklearn.cluster import KMeans
-
         rows = np.asarray(rows, "float64")
         settings, sensors = rows[:, : self.setting_count], rows[:, self.setting_count :]
         settings = np.where(np.isnan(settings), np.nanmean(settings, axis=0), settings)
@@ -98,13 +96,7 @@ class ConditionNormalization(keras.layers.Layer):
         if self.setting_count == 0:
             centroids, labels = np.zeros((1, 0)), np.zeros(len(rows), int)
         else:
-            # Tight clusters: every setting within 5% of its spread of the centre.
-            tight = len(scaled) * self.setting_count * TIGHT_RADIUS**2
-            candidates = [conditions] if conditions else range(1, MAX_CONDITIONS + 1)
-            for count in candidates:
-                kmeans = KMeans(count, n_init=4, random_state=seed).fit(scaled)
-                if conditions or kmeans.inertia_ <= tight:
-                    break
+            kmeans = _clusters(scaled, conditions, seed)
             centroids, labels = kmeans.cluster_centers_, kmeans.labels_
         means = np.zeros((len(centroids), sensors.shape[1]))
         stds = np.ones_like(means)
@@ -162,6 +154,28 @@ class ConditionNormalization(keras.layers.Layer):
             "constant": self.constant,
             "column_names": self.column_names,
         }
+
+
+def _clusters(scaled, conditions, seed):
+    """k-means of the scaled settings into `conditions` clusters, or into
+    the clearest number of clusters when `conditions` is 0."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    def kmeans(count):
+        return KMeans(count, n_init=4, random_state=seed).fit(scaled)
+
+    if conditions:
+        return kmeans(conditions)
+    best, clearest = kmeans(1), CLEAR_SILHOUETTE
+    for count in range(2, min(MAX_CONDITIONS, len(scaled) - 1) + 1):
+        candidate = kmeans(count)
+        if len(set(candidate.labels_)) < count:
+            break  # fewer distinct settings than clusters
+        score = silhouette_score(scaled, candidate.labels_, sample_size=2000, random_state=seed)
+        if score > clearest:
+            best, clearest = candidate, score
+    return best
 
 
 def _matrix(values):

@@ -48,7 +48,7 @@ class PredictiveMaintenanceConfig(dlapps.RecipeConfig):
     max_rul: float = 125.0
     horizon: int = 30
     alert_threshold: float = 0.3
-    failure_loss_weight: float = 0.3
+    failure_loss_weight: float = 1.0
     filters: int = 32
     units: int = 64
     noise: float = 0.3
@@ -151,12 +151,11 @@ class PredictiveMaintenance(dlapps.Recipe):
         return self._layout()[1]
 
     def _layout(self):
+        from dlapps.recipes.predictive_maintenance.predictive_maintenance_model import NORMALIZE
         from dlapps.recipes.predictive_maintenance.predictive_maintenance_synthesis import (
             SENSOR_NAMES,
             SETTING_NAMES,
         )
-
-        from dlapps.recipes.predictive_maintenance.predictive_maintenance_model import NORMALIZE
 
         if self.model is not None:  # the columns the model was trained on
             layer = self.model.get_layer(NORMALIZE)
@@ -222,7 +221,14 @@ class PredictiveMaintenance(dlapps.Recipe):
         )
 
         return {
-            "loss": {RUL: "mse", FAILURE: "binary_crossentropy"},
+            # Failures are rare windows: class balancing weighs them as much
+            # as the healthy windows, so the alert errs towards early.
+            "loss": {
+                RUL: "mse",
+                FAILURE: keras.losses.BinaryFocalCrossentropy(
+                    apply_class_balancing=True, alpha=0.75, gamma=2.0
+                ),
+            },
             "loss_weights": {
                 RUL: 1.0 / self.config.max_rul**2,
                 FAILURE: self.config.failure_loss_weight,
