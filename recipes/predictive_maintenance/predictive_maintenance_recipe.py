@@ -48,7 +48,7 @@ class PredictiveMaintenanceConfig(dlapps.RecipeConfig):
     max_rul: float = 125.0
     horizon: int = 30
     alert_threshold: float = 0.3
-    failure_loss_weight: float = 1.0
+    failure_loss_weight: float = 0.2
     filters: int = 32
     units: int = 64
     noise: float = 0.3
