@@ -11,6 +11,7 @@ constant guess nor raw last readings predict the remaining life.
 
 import numpy as np
 
+DESIGN_SEED = 2008
 SETTING_NAMES = ("setting1", "setting2", "setting3")
 SENSOR_NAMES = tuple(f"s{i}" for i in range(1, 22))
 # Altitude (kft), Mach number and throttle resolver angle of the six
@@ -41,12 +42,29 @@ WEAR_FAN = {1: 1.5, 2: 1.5, 3: 2.0, 6: -1.0, 7: 3.0, 8: -1.5, 10: 1.5, 11: -1.0,
             14: 3.0, 19: -1.0, 20: -1.5}  # fmt: skip
 
 
+def engine_design():
+    """The engine type every simulated unit is one of: each sensor's level
+    in each operating condition, and its noise. Fixed, so fleets simulated
+    with different seeds are different units of the same kind of engine."""
+    rng = np.random.default_rng(DESIGN_SEED)
+    sensors = len(SENSOR_NAMES)
+    levels = (
+        rng.uniform(50, 2000, sensors)
+        * (1 + 0.3 * rng.standard_normal((len(CONDITIONS), 1)))
+        * (1 + 0.05 * rng.standard_normal((len(CONDITIONS), sensors)))
+    )
+    noise = np.abs(levels).mean(axis=0) * rng.uniform(0.001, 0.004, sensors)
+    noise[list(CONDITION_ONLY)] = 0.0
+    return levels, noise
+
+
 def simulate_fleet(units, seed, conditions=6, first_unit=1):
     """Simulates `units` engines from new to failure.
 
     Args:
         units: how many engines.
-        seed: the random seed; the same seed gives the same fleet.
+        seed: the random seed of the units (their lives, wear, fault modes,
+            conditions flown and noise); the same seed gives the same fleet.
         conditions: how many of the six operating conditions are flown
             (1 gives a single-condition fleet like C-MAPSS FD001).
         first_unit: the id of the first engine.
@@ -59,16 +77,9 @@ def simulate_fleet(units, seed, conditions=6, first_unit=1):
         raise ValueError(
             f"conditions must be in [1, {len(CONDITIONS)}]. Received: conditions={conditions}"
         )
+    levels, noise = engine_design()
     rng = np.random.default_rng(seed)
     sensors = len(SENSOR_NAMES)
-    # Every sensor's level in every condition, and its noise.
-    levels = (
-        rng.uniform(50, 2000, sensors)
-        * (1 + 0.3 * rng.standard_normal((len(CONDITIONS), 1)))
-        * (1 + 0.05 * rng.standard_normal((len(CONDITIONS), sensors)))
-    )
-    noise = np.abs(levels).mean(axis=0) * rng.uniform(0.001, 0.004, sensors)
-    noise[list(CONDITION_ONLY)] = 0.0
     rows = []
     for index in range(units):
         life = int(np.clip(120 + rng.gamma(3.0, 30.0), 128, 420))

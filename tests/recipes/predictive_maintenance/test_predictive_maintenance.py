@@ -367,3 +367,15 @@ def test_fine_tuning_keeps_the_earlier_runs_normalization(trained, tmp_path):
     before = recipe.model.get_layer("normalize").get_config()
     after = tuned.model.get_layer("normalize").get_config()
     assert after["means"] == before["means"] and after["centroids"] == before["centroids"]
+
+
+def test_fleets_of_other_seeds_are_other_units_of_the_same_engine():
+    first = synthesis.simulate_fleet(3, seed=1)
+    second = synthesis.simulate_fleet(3, seed=2)
+    assert not np.array_equal(first[:, 1], second[:, 1][: len(first)])  # other lives
+    layer = ConditionNormalization(setting_count=3)
+    layer.adapt(first[:, 2:])
+    normalized = np.asarray(layer(second[None, :, 2:].astype("float32")))[0]
+    # The second fleet reads on the first one's scale: same levels, same noise.
+    assert np.abs(normalized.mean(axis=0)).max() < 1.0
+    assert normalized.std(axis=0).max() < 3.0
