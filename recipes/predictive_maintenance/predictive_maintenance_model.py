@@ -10,14 +10,14 @@ from dlapps.recipes.predictive_maintenance.predictive_maintenance_layers import 
 NORMALIZE = "normalize"
 RUL = "rul"
 FAILURE = "failure_probability"
-PRESETS = ("cnn", "gru")
+PRESETS = ("gru", "cnn")
 
 
 def build_rul_network(
     window,
     setting_names,
     sensor_names,
-    preset="cnn",
+    preset="gru",
     filters=32,
     units=64,
     dropout=0.2,
@@ -31,8 +31,8 @@ def build_rul_network(
     Args:
         window: time steps per input window.
         setting_names / sensor_names: the raw input's columns.
-        preset: `"cnn"` (1-D convolutions over time, after Li et al. 2018) or
-            `"gru"` (two recurrent layers).
+        preset: `"gru"` (two recurrent layers) or `"cnn"` (1-D convolutions
+            over time, after Li et al. 2018).
         filters: filters of each convolution (`cnn`).
         units: units of the recurrent layers and of the shared dense layer.
         dropout: before the heads.

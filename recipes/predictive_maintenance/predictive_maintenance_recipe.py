@@ -13,7 +13,8 @@ class PredictiveMaintenanceConfig(dlapps.RecipeConfig):
     """Hyperparameters of the remaining-useful-life network.
 
     Args:
-        preset: `"cnn"` (1-D convolutions over time) or `"gru"` (recurrent).
+        preset: `"gru"` (two recurrent layers) or `"cnn"` (1-D convolutions
+            over time; trains about twice as fast, a little less accurate).
         window: cycles per input window; units with fewer cycles are padded
             by repeating their first reading.
         max_rul: the RUL target is capped here (piecewise linear: a new
@@ -41,9 +42,9 @@ class PredictiveMaintenanceConfig(dlapps.RecipeConfig):
 
     learning_rate: float = 2e-3
     batch_size: int = 256
-    epochs: int = 15
+    epochs: int = 6
     dropout: float = 0.3
-    preset: Literal["cnn", "gru"] = "cnn"
+    preset: Literal["gru", "cnn"] = "gru"
     window: int = 30
     max_rul: float = 125.0
     horizon: int = 30
@@ -530,12 +531,21 @@ class PredictiveMaintenance(dlapps.Recipe):
 
     def explain(self, inputs, method=None, target=None, sanity_check=False, **options):
         """Explains the last window of each unit of `inputs` (readings files
-        from `parse_inputs`, or an array of raw windows)."""
+        from `parse_inputs`, or an array of raw windows). Constant sensors
+        get zero attribution: the model ignores them, although a gradient
+        reaches the zeros that stand in for them."""
         import numpy as np
+
+        from dlapps.recipes.predictive_maintenance.predictive_maintenance_model import NORMALIZE
 
         if isinstance(inputs, list):
             inputs = np.concatenate([self.windows_of(fleet) for fleet in inputs])
-        return super().explain(inputs, method, target, sanity_check, **options)
+        explanation = super().explain(inputs, method, target, sanity_check, **options)
+        constant = np.array(self.model.get_layer(NORMALIZE).constant, bool)
+        attributions = np.array(explanation.attributions, "float32")
+        attributions[..., constant] = 0.0
+        explanation.attributions = attributions
+        return explanation
 
     def explain_options(self, method):
         from dlapps.recipes.predictive_maintenance.predictive_maintenance_model import (

@@ -59,14 +59,16 @@ def last_windows(fleet, window, rul=None):
 
 def cut_windows(fleet, window, cuts, seed):
     """Cuts each run-to-failure unit short `cuts` times at random steps,
-    keeping at least `min(window, half the run)` steps, and returns the last
+    keeping at least `min(window, half the run)` steps (and one step less
+    than the run, unless it has one step), and returns the last
     window before each cut, as a test unit of C-MAPSS would give."""
     rng = np.random.default_rng(seed)
     rows, rul, units, ends = [], [], [], []
     for unit, start, stop in fleet.runs():
         length = stop - start
-        first = min(window, length // 2)
-        chosen = rng.integers(first, length, cuts) - 1
+        shortest = max(1, min(window, length // 2))
+        kept = rng.integers(shortest, max(length - 1, shortest) + 1, cuts)
+        chosen = kept - 1  # the last step kept
         rows.append(window_rows(start, stop, window, chosen))
         rul.append(length - 1 - chosen)
         units += [unit] * cuts

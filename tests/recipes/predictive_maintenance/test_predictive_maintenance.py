@@ -247,6 +247,10 @@ def test_explanation_is_a_sensor_by_time_map_with_sensor_names(trained):
     assert np.asarray(explanation.attributions).shape == (2, recipe.config.window, 21)
     assert explanation.extras["feature_names"] == list(synthesis.SENSOR_NAMES)
     assert explanation.labels[0].startswith("RUL = ")
+    attributions = np.abs(np.asarray(explanation.attributions))
+    constant = list(synthesis.CONDITION_ONLY)  # ignored by the model, so no attribution
+    assert np.all(attributions[..., constant] == 0)
+    assert np.all(attributions.sum(axis=1)[:, [1, 5, 13]] > 0)
 
 
 def test_served_model_takes_a_raw_window(trained, tmp_path):
@@ -379,3 +383,15 @@ def test_fleets_of_other_seeds_are_other_units_of_the_same_engine():
     # The second fleet reads on the first one's scale: same levels, same noise.
     assert np.abs(normalized.mean(axis=0)).max() < 1.0
     assert normalized.std(axis=0).max() < 3.0
+
+
+def test_cuts_keep_part_of_each_run_even_a_one_cycle_run():
+    rows = synthesis.simulate_fleet(2, seed=1)
+    short = np.concatenate([rows[:1], rows[rows[:, 0] == 2]])  # unit 1 has one cycle
+    fleet = readings.fleet_from_rows(short)
+    cut = windows.cut_windows(fleet, window=30, cuts=50, seed=0)
+    one, other = cut.rows[:50], cut.rows[50:]
+    assert np.all(one == 0) and np.all(cut.rul[:50] == 0)
+    life = len(short) - 1
+    assert cut.rul[50:].min() >= 1 and cut.rul[50:].max() <= life - 30
+    assert np.all(other >= 1)
