@@ -111,20 +111,27 @@ def read_fleet(path, unit_column="unit", time_column="cycle", setting_columns="a
 
 
 def _read_cmapss(path):
-    expected = len(CMAPSS_COLUMNS)
-    records = []
+    layout = (
+        f"{len(CMAPSS_COLUMNS)} space-separated columns "
+        "(unit cycle setting1-3 s1-s21, the C-MAPSS layout)"
+    )
+    records = list(_spaced_records(path, len(CMAPSS_COLUMNS), layout))
+    return _assemble(path, records, CMAPSS_COLUMNS, SETTING_NAMES, SENSOR_NAMES)
+
+
+def _spaced_records(path, columns, layout):
+    """`(line number, fields)` of each non-blank line of a space-separated
+    file, each checked to have `columns` fields (`layout` says which)."""
     with open(path, encoding="utf-8", errors="replace") as lines:
         for number, line in enumerate(lines, start=1):
             fields = line.split()
             if not fields:
                 continue
-            if len(fields) != expected:
+            if len(fields) != columns:
                 raise dlapps.errors.DataError(
-                    f"{path}, line {number}: expected {expected} space-separated columns "
-                    f"(unit cycle setting1-3 s1-s21, the C-MAPSS layout), found {len(fields)}"
+                    f"{path}, line {number}: expected {layout}, found {len(fields)} columns"
                 )
-            records.append((number, fields))
-    return _assemble(path, records, CMAPSS_COLUMNS, SETTING_NAMES, SENSOR_NAMES)
+            yield number, fields
 
 
 def _read_csv(path, unit_column, time_column, setting_columns):
@@ -246,18 +253,10 @@ def read_rul_file(path, units):
     """The true remaining life of each test unit: one number per line, in the
     order of the units of the test file."""
     path = Path(path)
-    values = []
-    with open(path, encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 1:
-                raise dlapps.errors.DataError(
-                    f"{path}, line {number}: expected one number (a unit's true RUL), "
-                    f"found {len(fields)} columns"
-                )
-            values.append(_number(fields[0], path, number, "RUL", missing_ok=False))
+    values = [
+        _number(fields[0], path, number, "RUL", missing_ok=False)
+        for number, fields in _spaced_records(path, 1, "one number (a unit's true RUL)")
+    ]
     if len(values) != units:
         raise dlapps.errors.DataError(
             f"{path} gives {len(values)} true RUL values for a test file of {units} units"

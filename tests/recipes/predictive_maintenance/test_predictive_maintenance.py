@@ -395,3 +395,12 @@ def test_cuts_keep_part_of_each_run_even_a_one_cycle_run():
     life = len(short) - 1
     assert cut.rul[50:].min() >= 1 and cut.rul[50:].max() <= life - 30
     assert np.all(other >= 1)
+
+
+def test_the_default_gru_preset_trains_reloads_and_exports(tmp_path):
+    recipe, val = testing.train_for_test("predictive_maintenance", tmp_path / "run", preset="gru")
+    assert recipe.model.get_layer("gru2") is not None
+    testing.run_serialization_test(recipe)
+    testing.run_export_test(recipe, tmp_path / "export")
+    testing.run_predict_test(recipe)
+    testing.run_evaluate_test(recipe, val)
