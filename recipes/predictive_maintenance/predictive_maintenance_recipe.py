@@ -543,9 +543,14 @@ class PredictiveMaintenance(dlapps.Recipe):
 
         from dlapps.recipes.predictive_maintenance.predictive_maintenance_model import NORMALIZE
 
+        units = None
         if isinstance(inputs, list):
+            units = [unit for fleet in inputs for unit, _, _ in fleet.runs()]
             inputs = np.concatenate([self.windows_of(fleet) for fleet in inputs])
         explanation = super().explain(inputs, method, target, sanity_check, **options)
+        if units is not None:
+            labels = zip(units, explanation.labels, strict=True)
+            explanation.labels = [f"unit {unit}: {label}" for unit, label in labels]
         constant = np.array(self.model.get_layer(NORMALIZE).constant, bool)
         attributions = np.array(explanation.attributions, "float32")
         attributions[..., constant] = 0.0

@@ -296,6 +296,7 @@ def test_cmapss_triple_trains_and_evaluates_through_the_cli(cmapss, tmp_path, ca
     status, out, err = run_cli(["explain", str(run_dir), f"{test_file}:3", "--out",
                                 str(tmp_path / "why")], capsys)  # fmt: skip
     assert status == 0, err
+    assert f"{test_file}:3: unit 3: RUL = " in out
     assert (tmp_path / "why" / "saliency.png").read_bytes()[:8] == PNG_MAGIC
 
 
