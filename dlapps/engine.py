@@ -29,6 +29,7 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
     source = _init_model(recipe) if recipe.init_from else None
 
     keras.utils.set_random_seed(config.seed)
+    recipe.steps_per_epoch = _steps_per_epoch(train)
     distribution = resolve_strategy(strategy)
     policy = "mixed_float16" if config.mixed_precision else None
     with _dtype_policy(policy), distribution.scope():
@@ -91,6 +92,12 @@ def _callbacks(run, recipe, val):
             )
         )
     return callbacks
+
+
+def _steps_per_epoch(train):
+    """Batches per epoch of `train`, or `None` when tf.data cannot tell."""
+    steps = int(train.cardinality())
+    return steps if steps > 0 else None
 
 
 def _best_so_far(run, monitor):

@@ -35,9 +35,12 @@ class Recipe:
             TFLite's built-in ops cannot run every signature (string
             lookups, image decoding), so a recipe may name others.
 
-    Attributes a recipe sets at run time:
+    Attributes set at run time:
         class_names: the names of the model's classes when the data defines
             them (one folder per genre); saved in the run folder.
+        steps_per_epoch: batches in one epoch of the training pipeline, set
+            by `fit` before `make_optimizer` from the pipeline's cardinality;
+            `None` when the pipeline cannot tell (an infinite or filtered one).
 
     Args:
         config: a full config; defaults to `config_class()`.
@@ -87,6 +90,7 @@ class Recipe:
         # Names of the model's classes when they come from the data (a
         # folder per genre); saved in the run folder and restored with it.
         self.class_names = None
+        self.steps_per_epoch = None
 
     def __repr__(self):
         return f"{type(self).__name__}(name={self.name!r}, config={self.config!r})"
@@ -313,13 +317,14 @@ class Recipe:
         rate = self.config.learning_rate if learning_rate is None else learning_rate
         return optimizers[self.config.optimizer](learning_rate=rate, **options)
 
-    def cosine_decay(self, steps_per_epoch, alpha=0.0):
+    def cosine_decay(self, steps_per_epoch=None, alpha=0.0):
         """The config's `learning_rate` decayed along a cosine to `alpha`
         times itself over all `epochs x steps_per_epoch` training steps, for
-        `make_optimizer`; the plain rate when `steps_per_epoch` is unknown
-        (`None`)."""
+        `make_optimizer`; `steps_per_epoch` defaults to the one `fit` read
+        from the training pipeline. The plain rate when it is unknown."""
         import keras
 
+        steps_per_epoch = steps_per_epoch or self.steps_per_epoch
         if not steps_per_epoch:
             return self.config.learning_rate
         return keras.optimizers.schedules.CosineDecay(

@@ -7,6 +7,7 @@ import tensorflow as tf
 from toy_recipe import ToyClassifier
 
 import dlapps
+from dlapps import engine
 from dlapps.errors import RunFolderError
 from dlapps.run_folder import RunFolder
 
@@ -115,3 +116,16 @@ def test_cosine_decay_spans_every_training_step():
     assert float(schedule(10)) == pytest.approx(0.1 * (0.2 + 0.8 * 0.5))  # halfway
     assert float(schedule(20)) == pytest.approx(0.02)
     assert recipe.cosine_decay(steps_per_epoch=None) == 0.1
+
+
+def test_fit_reads_the_steps_per_epoch_from_the_training_pipeline(tmp_path):
+    recipe = ToyClassifier(epochs=1)
+    train, val = recipe.load_data("synthetic")
+    recipe.fit(train.take(3), val.take(1), run_dir=tmp_path / "run", verbose=0)
+    assert recipe.steps_per_epoch == 3
+    schedule = recipe.cosine_decay(alpha=0.5)
+    assert float(schedule(3)) == pytest.approx(0.5 * recipe.config.learning_rate)
+    # A pipeline tf.data cannot count leaves the plain rate.
+    recipe.steps_per_epoch = None
+    assert engine._steps_per_epoch(train.filter(lambda *_: True)) is None
+    assert recipe.cosine_decay(alpha=0.5) == recipe.config.learning_rate

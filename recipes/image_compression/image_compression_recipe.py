@@ -133,7 +133,6 @@ class ImageCompression(dlapps.Recipe):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._codec = None
-        self._steps_per_epoch = None
 
     def build_model(self):
         from dlapps.recipes.image_compression.image_compression_model import build_codec_model
@@ -158,10 +157,9 @@ class ImageCompression(dlapps.Recipe):
     def make_optimizer(self, learning_rate=None):
         """Adam with gradients clipped to norm 1 (GDN transforms diverge
         without it at this rate) and the learning rate decayed along a
-        cosine to 5% over all training steps, when the steps per epoch are
-        known."""
+        cosine to 5% over all training steps."""
         if learning_rate is None:
-            learning_rate = self.cosine_decay(self._steps_per_epoch, alpha=0.05)
+            learning_rate = self.cosine_decay(alpha=0.05)
         return super().make_optimizer(learning_rate, clipnorm=1.0)
 
     def custom_objects(self):
@@ -174,12 +172,6 @@ class ImageCompression(dlapps.Recipe):
         return {keras.saving.get_registered_name(c): c for c in classes}
 
     # Data.
-
-    def load_data(self, source="synthetic"):
-        train, val = super().load_data(source)
-        steps = int(train.cardinality())
-        self._steps_per_epoch = steps if steps > 0 else None  # for the cosine decay
-        return train, val
 
     def load_synthetic(self):
         from dlapps.recipes.image_compression.image_compression_data import synthetic_data

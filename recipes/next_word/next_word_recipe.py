@@ -131,7 +131,6 @@ class NextWord(dlapps.Recipe):
         self._baseline_text = None  # token ids of the training units
         self._baseline = None
         self._suggestion_model = None
-        self._steps_per_epoch = None
 
     @property
     def head_layers(self):
@@ -178,10 +177,9 @@ class NextWord(dlapps.Recipe):
     def make_optimizer(self, learning_rate=None):
         """The config's optimizer with gradients clipped to norm 1, as
         recurrent language models need, and the learning rate decayed to
-        zero along a cosine over all training steps when the number of
-        steps per epoch is known from `load_data`."""
+        zero along a cosine over all training steps."""
         if learning_rate is None:
-            learning_rate = self.cosine_decay(self._steps_per_epoch)
+            learning_rate = self.cosine_decay()
         return super().make_optimizer(learning_rate, clipnorm=1.0)
 
     def suggestion_model(self):
@@ -258,7 +256,6 @@ class NextWord(dlapps.Recipe):
         self._baseline = None
         length = config.sequence_length - 1
         train_windows = text.windows(train_tokens, length)
-        self._steps_per_epoch = -(-len(train_windows) // config.batch_size)
         return (
             text.window_dataset(train_windows, vocabulary, config.batch_size, config.seed),
             text.window_dataset(text.windows(val_tokens, length), vocabulary, config.batch_size),

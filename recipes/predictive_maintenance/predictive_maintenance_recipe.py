@@ -144,7 +144,6 @@ class PredictiveMaintenance(dlapps.Recipe):
         self._training = None  # (fleet, windows) of the training units
         self._columns = None  # (setting names, sensor names) of the data
         self._baseline = None
-        self._steps_per_epoch = None
 
     # Model.
 
@@ -244,9 +243,9 @@ class PredictiveMaintenance(dlapps.Recipe):
 
     def make_optimizer(self, learning_rate=None):
         """Adam with the learning rate decayed along a cosine to 5% over all
-        training steps, when the steps per epoch are known."""
+        training steps."""
         if learning_rate is None:
-            learning_rate = self.cosine_decay(self._steps_per_epoch, alpha=0.05)
+            learning_rate = self.cosine_decay(alpha=0.05)
         return super().make_optimizer(learning_rate)
 
     def custom_objects(self):
@@ -314,7 +313,6 @@ class PredictiveMaintenance(dlapps.Recipe):
         train_fleet, val_fleet = fleet.only(kept), fleet.only(held_out)
         windows = win.all_windows(train_fleet, config.window)
         self._training, self._baseline = (train_fleet, windows), None
-        self._steps_per_epoch = -(-len(windows.rows) // config.batch_size)
         train = win.window_dataset(
             train_fleet.values, windows, config.max_rul, config.horizon, config.batch_size,
             shuffle_seed=config.seed,
