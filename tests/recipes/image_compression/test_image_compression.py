@@ -12,7 +12,7 @@ import tensorflow_datasets as tfds
 from PIL import Image
 
 import dlapps
-from dlapps import testing
+from dlapps import engine, testing
 from dlapps.cli import main
 from dlapps.recipes.image_compression import image_compression_format as dlc
 from dlapps.recipes.image_compression.image_compression_metrics import (
@@ -225,8 +225,10 @@ def test_folder_of_images_gives_patches_and_whole_images(tmp_path):
     whole = [images.shape for images, _ in val]
     assert whole and all(shape[0] == 1 and shape[3] == 3 for shape in whole)
     assert len({shape[1:3] for shape in whole}) == len(whole)  # each its own size
-    # The cosine decay spans every step: 4 patches per image, batches of 2.
-    assert recipe._steps_per_epoch == (12 - len(whole)) * 4 // 2 == int(train.cardinality())
+    # The cosine decay spans every step: 4 patches per image, batches of 2,
+    # counted by the engine from the pipeline.
+    steps = engine._steps_per_epoch(train)
+    assert steps == (12 - len(whole)) * 4 // 2 == int(train.cardinality())
 
 
 def test_unreadable_image_is_named(tmp_path):
