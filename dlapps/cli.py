@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from dlapps.config import type_name
-from dlapps.distribute import STRATEGIES
+from dlapps.distribute import STRATEGIES, chief_in_tf_config
 from dlapps.errors import DlappsError
 from dlapps.registry import RecipePluginWarning, get_recipe_class, iter_recipe_classes
 from dlapps.version import __version__
@@ -135,15 +135,72 @@ def train(name, source, epochs, assignments, strategy, init_from, freeze_backbon
         raise click.UsageError("--freeze-backbone needs --init-from RUN_DIR.")
     if init_from is not None:
         RunFolder.open(init_from)
-    out = out or Path("runs") / f"{name}-{datetime.datetime.now():%Y%m%d-%H%M%S}"
+    out = out or _default_run_dir(name)
     recipe = recipe_class(config=config, init_from=init_from, freeze_backbone=freeze_backbone)
     resolve_source(source)  # fail on a bad source or run folder before loading data
-    RunFolder.prepare(out, recipe)
+    # Under multi-worker training only the chief writes the run folder.
+    chief = strategy != "multi_worker" or chief_in_tf_config()
+    if chief:
+        RunFolder.prepare(out, recipe)
+    if strategy == "multi_worker":
+        from dlapps.distribute import resolve_strategy
+
+        strategy = resolve_strategy(strategy)  # before any other TensorFlow call
 
     train_data, val_data = recipe.load_data(source)
     recipe.fit(train_data, val_data, strategy=strategy, run_dir=out)
+    if not chief:
+        click.echo(f"Worker done; the chief writes the run folder: {out}")
+        return
     _echo_metrics(RunFolder(out).read_metrics())
     click.echo(f"Run folder: {out}")
+
+
+def _default_run_dir(name):
+    return Path("runs") / f"{name}-{datetime.datetime.now():%Y%m%d-%H%M%S}"
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option(
+    "--workers", type=click.IntRange(min=1), required=True, help="Worker processes to start."
+)
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def launch(workers, command):
+    """Train on a local multi-worker cluster: `dlapps launch --workers N --
+    train NAME [OPTIONS]` runs `dlapps train` in N processes, each with its
+    TF_CONFIG, under strategy multi_worker. Output is prefixed by worker;
+    when a worker dies the others are stopped, and rerunning the command
+    with the same --out resumes from the last backup."""
+    from dlapps.launch import launch as run_cluster
+
+    command = list(command)
+    if command[0] != "train" or len(command) < 2 or command[1].startswith("-"):
+        raise click.UsageError(
+            f"launch runs 'train NAME [OPTIONS]'. Received: {' '.join(command)!r}"
+        )
+    strategy = _option_value(command, "--strategy")
+    if strategy is None:
+        command += ["--strategy", "multi_worker"]
+    elif strategy != "multi_worker":
+        raise click.UsageError(
+            f"launch trains with --strategy multi_worker. Received: --strategy {strategy}"
+        )
+    if _option_value(command, "--out") is None:
+        # Chosen once here: every worker must name the same run folder.
+        command += ["--out", str(_default_run_dir(command[1]))]
+    status = run_cluster(workers, [sys.executable, "-m", "dlapps", *command])
+    if status:
+        raise click.exceptions.Exit(status)
+
+
+def _option_value(argv, option):
+    """The value of `--option VALUE` or `--option=VALUE` in `argv`, or None."""
+    for index, word in enumerate(argv):
+        if word == option and index + 1 < len(argv):
+            return argv[index + 1]
+        if word.startswith(option + "="):
+            return word.partition("=")[2]
+    return None
 
 
 @cli.command()

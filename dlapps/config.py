@@ -18,6 +18,7 @@ from typing import Any, Literal
 from dlapps.errors import ConfigError
 
 OptimizerName = Literal["sgd", "adam", "rmsprop"]
+Precision = Literal["float32", "mixed_float16", "mixed_bfloat16"]
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -34,10 +35,24 @@ class RecipeConfig:
         l1: L1 weight decay on the recipe's trainable kernels, >= 0.
         l2: L2 weight decay on the recipe's trainable kernels, >= 0.
         dropout: dropout rate in [0, 1) where the recipe's model uses dropout.
-        batch_size: examples per step (global, across replicas), >= 1.
+        batch_size: examples per step on each replica (device), >= 1;
+            with several replicas the global batch is `batch_size x
+            replicas` and `learning_rate` is used as is (see
+            `dlapps.distribute`).
         epochs: passes over the training data, >= 1.
         seed: seeds Python, NumPy, TensorFlow and the data generators.
-        mixed_precision: train with the `mixed_float16` policy.
+        precision: `"float32"`, or a Keras mixed-precision policy:
+            `"mixed_float16"` (with dynamic loss scaling) or
+            `"mixed_bfloat16"`; recipes keep their outputs and losses in
+            float32 either way.
+        jit_compile: compile the training step with XLA: `True`, `False`,
+            or `"auto"` (Keras' choice: XLA on GPUs when every layer
+            supports it). Models with string preprocessing cannot be
+            compiled; Keras then warns and runs them without XLA.
+        deterministic: keep the input pipeline's element order fixed
+            (reproducible runs, slower parallel maps); multi-worker
+            training always keeps it, since every worker must read the same
+            global batches.
         early_stopping_patience: epochs without `val_loss` improvement
             before training stops; 0 disables early stopping.
         explain_every: every this many epochs, explanations of 4 validation
@@ -60,7 +75,9 @@ class RecipeConfig:
     batch_size: int = 32
     epochs: int = 10
     seed: int = 42
-    mixed_precision: bool = False
+    precision: Precision = "float32"
+    jit_compile: bool | Literal["auto"] = "auto"
+    deterministic: bool = False
     early_stopping_patience: int = 0
     explain_every: int = 0
 

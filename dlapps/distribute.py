@@ -1,4 +1,18 @@
-"""One resolver for tf.distribute strategies."""
+"""One resolver for tf.distribute strategies, and what training on several
+replicas changes.
+
+Batches and the learning rate. A recipe's `batch_size` is the batch of one
+replica (one GPU, or one worker's CPU). With `R` replicas in sync the engine
+joins `R` of the recipe's batches into one global batch of `batch_size x R`
+examples, which the strategy splits back, one `batch_size` slice per replica;
+the remainder of an epoch that does not fill a global batch is dropped, so
+every replica always gets a full batch. The gradient is the mean over the
+global batch, and `learning_rate` is used as configured: dlapps does not
+rescale it. When adding replicas grows the global batch `k`-fold, the linear
+scaling rule (Goyal et al. 2017, "Accurate, Large Minibatch SGD") suggests
+`learning_rate x k`, with a few epochs of warm-up when `k` is large; or keep
+the global batch and divide `batch_size` by `k`.
+"""
 
 import json
 import os
@@ -19,7 +33,10 @@ def resolve_strategy(strategy="auto"):
             - `"one_device"`: the first GPU, or the CPU;
             - `"mirrored"`: `MirroredStrategy` over all GPUs, or over all
               logical CPUs when there is no GPU;
-            - `"multi_worker"`: `MultiWorkerMirroredStrategy`; needs `TF_CONFIG`;
+            - `"multi_worker"`: `MultiWorkerMirroredStrategy` over the cluster
+              of `TF_CONFIG`; TensorFlow requires it to be created before
+              any other TensorFlow call, so resolve it first and pass the
+              strategy object to `fit`;
             - `"tpu"`: `TPUStrategy` on the TPU named by `TPU_NAME` (or local).
 
     Example:
@@ -32,6 +49,9 @@ def resolve_strategy(strategy="auto"):
 
     if isinstance(strategy, tf.distribute.Strategy):
         return strategy
+    if strategy == "multi_worker":  # first: listing devices would start TensorFlow
+        _require_tf_config()
+        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
     if strategy == "auto":
         if len(gpus) > 1:
@@ -44,15 +64,78 @@ def resolve_strategy(strategy="auto"):
     if strategy == "mirrored":
         devices = gpus or [d.name for d in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices)
-    if strategy == "multi_worker":
-        _require_tf_config()
-        return tf.distribute.MultiWorkerMirroredStrategy()
     if strategy == "tpu":
         return _tpu_strategy()
     raise ConfigError(
         f"Unknown strategy. Expected one of {', '.join(STRATEGIES)}. "
         f"Received: strategy={strategy!r}"
     )
+
+
+def is_multi_worker(strategy):
+    """Whether `strategy` is a `MultiWorkerMirroredStrategy`, which Keras'
+    `model.fit` cannot drive (keras-team/keras#20585)."""
+    import tensorflow as tf
+
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def is_chief(strategy):
+    """Whether this process writes the run folder and checkpoints: always,
+    except on the non-chief workers of a multi-worker cluster."""
+    return getattr(strategy.extended, "should_checkpoint", True)
+
+
+def chief_in_tf_config():
+    """Whether `TF_CONFIG` (when set) makes this process the chief: the task
+    of type `chief`, or worker 0 when the cluster names no chief. Reads only
+    the environment, so the CLI can tell before TensorFlow starts."""
+    raw = os.environ.get("TF_CONFIG")
+    if not raw:
+        return True
+    _require_tf_config()
+    config = json.loads(raw)
+    task = config["task"]
+    if "chief" in config["cluster"]:
+        return task.get("type") == "chief"
+    return int(task["index"]) == 0
+
+
+def batch_for_replicas(dataset, replicas):
+    """Joins `replicas` consecutive batches of `dataset` into one global batch.
+
+    The strategy splits a global batch into one slice per replica, so each
+    replica sees a batch of the size the recipe chose. The partial global
+    batch at the end of an epoch is dropped: every replica gets full batches.
+
+    Args:
+        dataset: a batched `tf.data.Dataset`.
+        replicas: the number of replicas in sync.
+
+    Returns:
+        `(dataset, steps)`: the rebatched dataset and its steps per epoch,
+        or `None` when `dataset` cannot tell its length.
+    """
+    steps = int(dataset.cardinality())
+    steps = steps if steps > 0 else None
+    if replicas == 1:
+        return dataset, steps
+    batch = _batch_size(dataset)
+    global_batch = batch * replicas
+    rebatched = dataset.rebatch(global_batch, drop_remainder=True)
+    return rebatched, (steps // replicas if steps else None)
+
+
+def _batch_size(dataset):
+    """The batch size of `dataset`'s elements: static when known, else read
+    from the first batch."""
+    import tensorflow as tf
+
+    spec = tf.nest.flatten(dataset.element_spec)[0]
+    if spec.shape.rank and spec.shape[0] is not None:
+        return int(spec.shape[0])
+    first = tf.nest.flatten(next(iter(dataset.take(1))))[0]
+    return int(tf.shape(first)[0])
 
 
 def _require_tf_config():

@@ -2,16 +2,19 @@
 
 import contextlib
 import math
+import shutil
 import tempfile
 
 import keras
 import tensorflow as tf
 
 from dlapps.callbacks import BestWeightsCheckpoint, ExplanationImages
-from dlapps.distribute import resolve_strategy
-from dlapps.errors import RunFolderError
+from dlapps.data.performance import tune_pipeline
+from dlapps.distribute import batch_for_replicas, is_chief, is_multi_worker, resolve_strategy
+from dlapps.distributed_fit import distributed_fit
+from dlapps.errors import ConfigError, RunFolderError
 from dlapps.finetune import freeze_backbone, transfer_weights
-from dlapps.run_folder import HISTORY, LOGS, RunFolder
+from dlapps.run_folder import HISTORY, LOGS, MODEL, RunFolder
 
 
 def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(), verbose="auto"):
@@ -19,19 +22,35 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
 
     See `Recipe.fit` for the arguments. The run resumes from its last
     completed epoch when `run_dir` holds an interrupted run of the same recipe
-    and hyperparameters.
+    and hyperparameters. Under multi-worker training every worker calls this
+    with the same `run_dir`; only the chief writes it, and the others
+    resume from its backup.
 
     Returns:
         The Keras `History` of this call.
     """
     config = recipe.config
-    run = RunFolder.prepare(run_dir or tempfile.mkdtemp(prefix=f"dlapps-{recipe.name}-"), recipe)
+    distribution = resolve_strategy(strategy)
+    multi_worker = is_multi_worker(distribution)
+    chief = is_chief(distribution)
+    if multi_worker and run_dir is None:
+        raise ConfigError(
+            "strategy='multi_worker' needs a run_dir that every worker can reach "
+            "(shared storage). Received: run_dir=None"
+        )
+    run_dir = run_dir or tempfile.mkdtemp(prefix=f"dlapps-{recipe.name}-")
+    run = RunFolder.prepare(run_dir, recipe) if chief else _worker_folder(run_dir, recipe)
     source = _init_model(recipe) if recipe.init_from else None
 
     keras.utils.set_random_seed(config.seed)
-    recipe.steps_per_epoch = _steps_per_epoch(train)
-    distribution = resolve_strategy(strategy)
-    policy = "mixed_float16" if config.mixed_precision else None
+    # Every worker must read the same global batches, in the same order.
+    deterministic = config.deterministic or multi_worker
+    train, recipe.steps_per_epoch = batch_for_replicas(train, distribution.num_replicas_in_sync)
+    train = _for_strategy(tune_pipeline(train, deterministic), multi_worker)
+    if val is not None:
+        # Validation keeps its order: metrics may pair up its examples.
+        val = _for_strategy(tune_pipeline(val, deterministic=True), multi_worker)
+    policy = None if config.precision == "float32" else config.precision
     with _dtype_policy(policy), distribution.scope():
         model = recipe.build_model()
         recipe.adapt(model, train)
@@ -39,23 +58,50 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
             transfer_weights(model, source)
             if recipe.freeze_backbone:
                 freeze_backbone(model, recipe.head_layers)
-        model.compile(optimizer=recipe.make_optimizer(), **recipe.compile_arguments())
+        model.compile(
+            optimizer=recipe.make_optimizer(),
+            jit_compile=config.jit_compile,
+            **recipe.compile_arguments(),
+        )
     recipe.model = model
     recipe.run_dir = run.path
+    best_so_far = _best_so_far(RunFolder(run_dir), "val_loss" if val is not None else "loss")
+    callbacks = _callbacks(run, recipe, val, best_so_far) + list(callbacks)
     run.write_config(recipe)
 
-    history = model.fit(
-        train,
-        validation_data=val,
-        epochs=config.epochs,
-        shuffle=False,  # recipes shuffle in their tf.data pipelines
-        callbacks=_callbacks(run, recipe, val) + list(callbacks),
-        verbose=verbose,
-    )
+    if multi_worker:
+        history = distributed_fit(
+            model,
+            train,
+            validation_data=val,
+            epochs=config.epochs,
+            steps_per_epoch=recipe.steps_per_epoch,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
+    else:
+        history = model.fit(
+            train,
+            validation_data=val,
+            epochs=config.epochs,
+            shuffle=False,  # recipes shuffle in their tf.data pipelines
+            callbacks=callbacks,
+            verbose=verbose,
+        )
     if run.best_weights.exists():
         model.load_weights(run.best_weights)
     run.save_model(model)
+    if not chief:
+        shutil.rmtree(run.path, ignore_errors=True)
+        recipe.run_dir = None
+        return history
     run.tidy_history()
+    if multi_worker:
+        # The chief evaluates alone, so it continues on a copy of the model
+        # outside the cluster's strategy.
+        recipe.model = keras.saving.load_model(
+            run / MODEL, custom_objects=recipe.custom_objects(), safe_mode=True
+        )
     held_out = val if val is not None else train
     recipe.calibrate(held_out)
     metrics = recipe.evaluate(held_out)
@@ -64,15 +110,39 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
     return history
 
 
-def _callbacks(run, recipe, val):
+def _worker_folder(run_dir, recipe):
+    """A scratch run folder for a non-chief worker, seeded with the chief's
+    backup so it resumes from the same epoch.
+
+    Saving distributed variables takes part in the cluster's collective
+    operations, so every worker saves what the chief saves, in the same
+    order; the workers save into scratch folders, deleted afterwards.
+    """
+    scratch = RunFolder.prepare(tempfile.mkdtemp(prefix=f"dlapps-{recipe.name}-worker-"), recipe)
+    chief_backup = RunFolder(run_dir).backup_dir
+    if chief_backup.is_dir():
+        shutil.copytree(chief_backup, scratch.backup_dir)
+    return scratch
+
+
+def _for_strategy(dataset, multi_worker):
+    """Multi-worker training shards global batches by data: each worker
+    reads the whole pipeline and keeps its slice of every global batch,
+    which works for every source (files or generators)."""
+    if not multi_worker:
+        return dataset
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
+
+
+def _callbacks(run, recipe, val, best_so_far):
     config = recipe.config
     monitor = "val_loss" if val is not None else "loss"
     callbacks = [
         # Backup first: an epoch is logged only once it can be resumed from.
         keras.callbacks.BackupAndRestore(str(run.backup_dir), double_checkpoint=True),
-        BestWeightsCheckpoint(
-            run.best_weights, monitor=monitor, initial_best=_best_so_far(run, monitor)
-        ),
+        BestWeightsCheckpoint(run.best_weights, monitor=monitor, initial_best=best_so_far),
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.TensorBoard(str(run / LOGS), write_graph=False, profile_batch=0),
         keras.callbacks.CSVLogger(str(run / HISTORY), append=True),
@@ -92,12 +162,6 @@ def _callbacks(run, recipe, val):
             )
         )
     return callbacks
-
-
-def _steps_per_epoch(train):
-    """Batches per epoch of `train`, or `None` when tf.data cannot tell."""
-    steps = int(train.cardinality())
-    return steps if steps > 0 else None
 
 
 def _best_so_far(run, monitor):
