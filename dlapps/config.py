@@ -40,6 +40,9 @@ class RecipeConfig:
             replicas` and `learning_rate` is used as is (see
             `dlapps.distribute`).
         epochs: passes over the training data, >= 1.
+        gradient_accumulation_steps: average the gradients of this many
+            batches before each update, >= 1 (1: update after every batch);
+            trains with a larger effective batch on fewer devices.
         seed: seeds Python, NumPy, TensorFlow and the data generators.
         precision: `"float32"`, or a Keras mixed-precision policy:
             `"mixed_float16"` (with dynamic loss scaling) or
@@ -74,6 +77,7 @@ class RecipeConfig:
     dropout: float = 0.0
     batch_size: int = 32
     epochs: int = 10
+    gradient_accumulation_steps: int = 1
     seed: int = 42
     precision: Precision = "float32"
     jit_compile: bool | Literal["auto"] = "auto"
@@ -94,6 +98,12 @@ class RecipeConfig:
         require(0 <= self.dropout < 1, "dropout", self.dropout, "must be in [0, 1)")
         require(self.batch_size >= 1, "batch_size", self.batch_size, "must be >= 1")
         require(self.epochs >= 1, "epochs", self.epochs, "must be >= 1")
+        require(
+            self.gradient_accumulation_steps >= 1,
+            "gradient_accumulation_steps",
+            self.gradient_accumulation_steps,
+            "must be >= 1",
+        )
         require(
             self.early_stopping_patience >= 0,
             "early_stopping_patience",

@@ -2,16 +2,18 @@
 replicas changes.
 
 Batches and the learning rate. A recipe's `batch_size` is the batch of one
-replica (one GPU, or one worker's CPU). With `R` replicas in sync the engine
-joins `R` of the recipe's batches into one global batch of `batch_size x R`
-examples, which the strategy splits back, one `batch_size` slice per replica;
-the remainder of an epoch that does not fill a global batch is dropped, so
-every replica always gets a full batch. The gradient is the mean over the
-global batch, and `learning_rate` is used as configured: dlapps does not
-rescale it. When adding replicas grows the global batch `k`-fold, the linear
-scaling rule (Goyal et al. 2017, "Accurate, Large Minibatch SGD") suggests
-`learning_rate x k`, with a few epochs of warm-up when `k` is large; or keep
-the global batch and divide `batch_size` by `k`.
+replica (one GPU, or one worker's CPU): each replica takes whole batches of
+the recipe's pipeline in turn, so one step trains on `R` consecutive batches
+(a global batch of `batch_size x R` examples) with `R` replicas in sync, and
+every replica sees batches exactly as one device would. Batches left over at
+the end of an epoch that cannot give every replica one are dropped. The
+gradient is the mean of the replicas' gradients, and `learning_rate` is used
+as configured: dlapps does not rescale it. When adding replicas grows the
+global batch `k`-fold, the linear scaling rule (Goyal et al. 2017,
+"Accurate, Large Minibatch SGD") suggests `learning_rate x k`, with a few
+epochs of warm-up when `k` is large; or keep the global batch and divide
+`batch_size` by `k`. One device reproduces a step on `k` replicas with
+`gradient_accumulation_steps=k`.
 """
 
 import json
@@ -99,43 +101,6 @@ def chief_in_tf_config():
     if "chief" in config["cluster"]:
         return task.get("type") == "chief"
     return int(task["index"]) == 0
-
-
-def batch_for_replicas(dataset, replicas):
-    """Joins `replicas` consecutive batches of `dataset` into one global batch.
-
-    The strategy splits a global batch into one slice per replica, so each
-    replica sees a batch of the size the recipe chose. The partial global
-    batch at the end of an epoch is dropped: every replica gets full batches.
-
-    Args:
-        dataset: a batched `tf.data.Dataset`.
-        replicas: the number of replicas in sync.
-
-    Returns:
-        `(dataset, steps)`: the rebatched dataset and its steps per epoch,
-        or `None` when `dataset` cannot tell its length.
-    """
-    steps = int(dataset.cardinality())
-    steps = steps if steps > 0 else None
-    if replicas == 1:
-        return dataset, steps
-    batch = _batch_size(dataset)
-    global_batch = batch * replicas
-    rebatched = dataset.rebatch(global_batch, drop_remainder=True)
-    return rebatched, (steps // replicas if steps else None)
-
-
-def _batch_size(dataset):
-    """The batch size of `dataset`'s elements: static when known, else read
-    from the first batch."""
-    import tensorflow as tf
-
-    spec = tf.nest.flatten(dataset.element_spec)[0]
-    if spec.shape.rank and spec.shape[0] is not None:
-        return int(spec.shape[0])
-    first = tf.nest.flatten(next(iter(dataset.take(1))))[0]
-    return int(tf.shape(first)[0])
 
 
 def _require_tf_config():

@@ -10,8 +10,8 @@ import tensorflow as tf
 
 from dlapps.callbacks import BestWeightsCheckpoint, ExplanationImages
 from dlapps.data.performance import tune_pipeline
-from dlapps.distribute import batch_for_replicas, is_chief, is_multi_worker, resolve_strategy
-from dlapps.distributed_fit import distributed_fit
+from dlapps.distribute import is_chief, is_multi_worker, resolve_strategy
+from dlapps.distributed_fit import distributed_fit, steps_per_epoch
 from dlapps.errors import ConfigError, RunFolderError
 from dlapps.finetune import freeze_backbone, transfer_weights
 from dlapps.run_folder import HISTORY, LOGS, MODEL, RunFolder
@@ -45,11 +45,12 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
     keras.utils.set_random_seed(config.seed)
     # Every worker must read the same global batches, in the same order.
     deterministic = config.deterministic or multi_worker
-    train, recipe.steps_per_epoch = batch_for_replicas(train, distribution.num_replicas_in_sync)
-    train = _for_strategy(tune_pipeline(train, deterministic), multi_worker)
+    steps = steps_per_epoch(train, distribution.num_replicas_in_sync)
+    recipe.steps_per_epoch = steps and max(1, steps // config.gradient_accumulation_steps)
+    train = tune_pipeline(train, deterministic)
     if val is not None:
         # Validation keeps its order: metrics may pair up its examples.
-        val = _for_strategy(tune_pipeline(val, deterministic=True), multi_worker)
+        val = tune_pipeline(val, deterministic=True)
     policy = None if config.precision == "float32" else config.precision
     with _dtype_policy(policy), distribution.scope():
         model = recipe.build_model()
@@ -69,13 +70,19 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
     callbacks = _callbacks(run, recipe, val, best_so_far) + list(callbacks)
     run.write_config(recipe)
 
-    if multi_worker:
+    # Keras' fit cannot drive a multi-worker strategy, nor validate under
+    # MirroredStrategy when a batch has fewer examples than replicas (its
+    # symbolic build sums the replicas' batches): several replicas train in
+    # dlapps' own loop.
+    distributed = distribution.num_replicas_in_sync > 1 or multi_worker
+    if distributed:
         history = distributed_fit(
             model,
             train,
             validation_data=val,
+            validation_model=_single_device_copy(model, recipe) if val is not None else None,
             epochs=config.epochs,
-            steps_per_epoch=recipe.steps_per_epoch,
+            steps_per_epoch=steps,
             callbacks=callbacks,
             verbose=verbose,
         )
@@ -96,9 +103,9 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
         recipe.run_dir = None
         return history
     run.tidy_history()
-    if multi_worker:
-        # The chief evaluates alone, so it continues on a copy of the model
-        # outside the cluster's strategy.
+    if distributed:
+        # The chief evaluates alone, on one device: it continues on a copy of
+        # the model outside the strategy.
         recipe.model = keras.saving.load_model(
             run / MODEL, custom_objects=recipe.custom_objects(), safe_mode=True
         )
@@ -108,6 +115,14 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
     run.write_metrics(metrics)
     run.write_model_card(recipe, metrics, "validation data" if val is not None else "training data")
     return history
+
+
+def _single_device_copy(model, recipe):
+    """`model` rebuilt from its config outside any strategy and compiled
+    like it, to validate on one device."""
+    copy = model.__class__.from_config(model.get_config(), custom_objects=recipe.custom_objects())
+    copy.compile(**recipe.compile_arguments())
+    return copy
 
 
 def _worker_folder(run_dir, recipe):
@@ -123,17 +138,6 @@ def _worker_folder(run_dir, recipe):
     if chief_backup.is_dir():
         shutil.copytree(chief_backup, scratch.backup_dir)
     return scratch
-
-
-def _for_strategy(dataset, multi_worker):
-    """Multi-worker training shards global batches by data: each worker
-    reads the whole pipeline and keeps its slice of every global batch,
-    which works for every source (files or generators)."""
-    if not multi_worker:
-        return dataset
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return dataset.with_options(options)
 
 
 def _callbacks(run, recipe, val, best_so_far):

@@ -38,9 +38,10 @@ class Recipe:
     Attributes set at run time:
         class_names: the names of the model's classes when the data defines
             them (one folder per genre); saved in the run folder.
-        steps_per_epoch: batches in one epoch of the training pipeline, set
-            by `fit` before `make_optimizer` from the pipeline's cardinality;
-            `None` when the pipeline cannot tell (an infinite or filtered one).
+        steps_per_epoch: optimizer updates in one epoch, set by `fit` before
+            `make_optimizer` from the training pipeline's cardinality, the
+            replicas and `gradient_accumulation_steps`; `None` when the
+            pipeline cannot tell (an infinite or filtered one).
 
     Args:
         config: a full config; defaults to `config_class()`.
@@ -315,6 +316,10 @@ class Recipe:
             "rmsprop": keras.optimizers.RMSprop,
         }
         rate = self.config.learning_rate if learning_rate is None else learning_rate
+        if self.config.gradient_accumulation_steps > 1:
+            options.setdefault(
+                "gradient_accumulation_steps", self.config.gradient_accumulation_steps
+            )
         return optimizers[self.config.optimizer](learning_rate=rate, **options)
 
     def cosine_decay(self, steps_per_epoch=None, alpha=0.0):
