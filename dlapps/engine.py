@@ -47,14 +47,13 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
     deterministic = config.deterministic or multi_worker
     steps = steps_per_epoch(train, distribution.num_replicas_in_sync)
     recipe.steps_per_epoch = steps and max(1, steps // config.gradient_accumulation_steps)
-    train = tune_pipeline(train, deterministic)
-    if val is not None:
-        # Validation keeps its order: metrics may pair up its examples.
-        val = tune_pipeline(val, deterministic=True)
+    training_input = tune_pipeline(train, deterministic)
+    # Validation keeps its order: metrics may pair up its examples.
+    validation_input = tune_pipeline(val, deterministic=True) if val is not None else None
     policy = None if config.precision == "float32" else config.precision
     with _dtype_policy(policy), distribution.scope():
         model = recipe.build_model()
-        recipe.adapt(model, train)
+        recipe.adapt(model, training_input)
         if source is not None:
             transfer_weights(model, source)
             if recipe.freeze_backbone:
@@ -78,8 +77,8 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
     if distributed:
         history = distributed_fit(
             model,
-            train,
-            validation_data=val,
+            training_input,
+            validation_data=validation_input,
             validation_model=_single_device_copy(model, recipe) if val is not None else None,
             epochs=config.epochs,
             steps_per_epoch=steps,
@@ -88,8 +87,8 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
         )
     else:
         history = model.fit(
-            train,
-            validation_data=val,
+            training_input,
+            validation_data=validation_input,
             epochs=config.epochs,
             shuffle=False,  # recipes shuffle in their tf.data pipelines
             callbacks=callbacks,

@@ -36,8 +36,11 @@ def test_python_overrides_are_type_checked():
     assert config.learning_rate == 1.0 and isinstance(config.learning_rate, float)
     with pytest.raises(ConfigError, match=r"'units' expects int. Received: units='16'"):
         MyConfig().replace(units="16")
-    with pytest.raises(ConfigError, match="'mixed_precision' expects bool"):
-        MyConfig().replace(mixed_precision=1)
+    with pytest.raises(ConfigError, match="'deterministic' expects bool"):
+        MyConfig().replace(deterministic=1)
+    with pytest.raises(ConfigError, match="'jit_compile' expects bool or one of 'auto'"):
+        MyConfig().replace(jit_compile="yes")
+    assert MyConfig().replace(jit_compile=True).jit_compile is True
     with pytest.raises(ConfigError, match="'epochs' expects int"):
         MyConfig().replace(epochs=True)
 
@@ -56,7 +59,8 @@ def test_cli_strings_are_parsed_into_field_types():
         [
             "units=32",
             "learning_rate=3e-4",
-            "mixed_precision=true",
+            "precision=mixed_bfloat16",
+            "jit_compile=true",
             "activation=gelu",
             "temperature=none",
             "optimizer=rmsprop",
@@ -64,7 +68,9 @@ def test_cli_strings_are_parsed_into_field_types():
     )
     assert config.units == 32
     assert config.learning_rate == pytest.approx(3e-4)
-    assert config.mixed_precision is True
+    assert config.precision == "mixed_bfloat16"
+    assert config.jit_compile is True
+    assert MyConfig().replace_from_strings(["jit_compile=auto"]).jit_compile == "auto"
     assert config.activation == "gelu"
     assert config.temperature is None
     assert config.optimizer == "rmsprop"
@@ -75,7 +81,9 @@ def test_cli_strings_are_parsed_into_field_types():
     "assignment, message",
     [
         ("epochs=abc", "'epochs' expects int. Received: epochs='abc'"),
-        ("mixed_precision=maybe", "'mixed_precision' expects bool"),
+        ("deterministic=maybe", "'deterministic' expects bool"),
+        ("precision=float16", "'precision' expects one of 'float32', 'mixed_float16'"),
+        ("gradient_accumulation_steps=0", "'gradient_accumulation_steps' must be >= 1"),
         ("activation=tanh", "'activation' expects one of 'relu', 'gelu'"),
         ("optimizer=adagrad", "'optimizer' expects one of 'sgd', 'adam', 'rmsprop'"),
         ("nonexistent=1", "Unknown hyperparameter 'nonexistent'. Valid keys: "),

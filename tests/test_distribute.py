@@ -1,13 +1,12 @@
 import json
-import subprocess
-import sys
-import textwrap
 
 import pytest
 import tensorflow as tf
 
-from dlapps.distribute import resolve_strategy
-from dlapps.errors import ConfigError
+from dlapps.data.performance import tune_pipeline
+from dlapps.distribute import chief_in_tf_config, is_chief, resolve_strategy
+from dlapps.distributed_fit import steps_per_epoch
+from dlapps.errors import ConfigError, DataError
 
 
 def test_auto_falls_back_to_the_default_strategy_without_gpus():
@@ -33,25 +32,35 @@ def test_bad_names_and_missing_tf_config_are_user_errors(monkeypatch):
         resolve_strategy("multi_worker")
 
 
-def test_mirrored_training_on_two_logical_cpus(tmp_path):
-    # As in keras/src/backend/tensorflow/distribute_test.py: split the CPU in
-    # two logical devices, before TensorFlow initialises, in a fresh process.
-    code = textwrap.dedent(
-        f"""
-        import tensorflow as tf
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-        import dlapps
-        strategy = dlapps.resolve_strategy("mirrored")
-        assert strategy.num_replicas_in_sync == 2, strategy.num_replicas_in_sync
-        recipe = dlapps.load_recipe("perceptron", epochs=2, num_examples=200)
-        train, val = recipe.load_data("synthetic")
-        recipe.fit(train, val, strategy=strategy, run_dir={str(tmp_path / "run")!r}, verbose=0)
-        print("accuracy", recipe.evaluate(val)["accuracy"])
-        """
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert float(result.stdout.split("accuracy")[-1]) > 0.8
-    assert (tmp_path / "run" / "model.keras").is_file()
+def test_chief_is_read_from_tf_config(monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert chief_in_tf_config()
+    cluster = {"worker": ["localhost:1", "localhost:2"]}
+    for index, chief in ((0, True), (1, False)):
+        task = {"type": "worker", "index": index}
+        monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": task}))
+        assert chief_in_tf_config() is chief
+    with_chief = {**cluster, "chief": ["localhost:3"]}
+    task = {"type": "worker", "index": 0}
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": with_chief, "task": task}))
+    assert not chief_in_tf_config()
+    assert is_chief(tf.distribute.get_strategy())
+
+
+def test_steps_per_epoch_counts_global_steps_and_refuses_too_few_batches():
+    batches = tf.data.Dataset.range(10).batch(2)  # 5 batches
+    assert steps_per_epoch(batches) == 5
+    assert steps_per_epoch(batches, replicas=2) == 2
+    assert steps_per_epoch(batches.filter(lambda x: True), replicas=2) is None
+    with pytest.raises(DataError, match="Received: batches=5, replicas=8"):
+        steps_per_epoch(batches, replicas=8)
+
+
+def test_tuned_pipeline_keeps_elements_and_sets_options():
+    data = tf.data.Dataset.range(20).map(lambda x: x * 2).batch(4)
+    tuned = tune_pipeline(data, deterministic=True)
+    assert [list(b.numpy()) for b in tuned] == [list(b.numpy()) for b in data]
+    options = tune_pipeline(data).options()
+    assert options.deterministic is False
+    assert options.experimental_optimization.map_parallelization
+    assert options.experimental_optimization.parallel_batch

@@ -7,16 +7,17 @@ import tensorflow as tf
 from toy_recipe import ToyClassifier
 
 import dlapps
-from dlapps import engine
+from dlapps.distributed_fit import steps_per_epoch
 from dlapps.errors import RunFolderError
 from dlapps.run_folder import RunFolder
 
 
 def test_mixed_precision_trains_and_restores_the_global_policy(tmp_path):
-    recipe = ToyClassifier(mixed_precision=True, epochs=1)
+    recipe = ToyClassifier(precision="mixed_float16", epochs=1)
     train, val = recipe.load_data("synthetic")
     recipe.fit(train, val, run_dir=tmp_path / "run", verbose=0)
     assert recipe.model.get_layer("dense").dtype_policy.name == "mixed_float16"
+    assert isinstance(recipe.model.optimizer, keras.optimizers.LossScaleOptimizer)
     assert keras.config.dtype_policy().name == "float32"
     reloaded = dlapps.load_run(tmp_path / "run")
     assert reloaded.model.get_layer("dense").dtype_policy.name == "mixed_float16"
@@ -25,7 +26,7 @@ def test_mixed_precision_trains_and_restores_the_global_policy(tmp_path):
 def test_seed_makes_training_reproducible(tmp_path):
     results = []
     for name in ("a", "b"):
-        recipe = ToyClassifier(epochs=1)
+        recipe = ToyClassifier(epochs=1, deterministic=True)
         train, val = recipe.load_data("synthetic")
         recipe.fit(train, val, run_dir=tmp_path / name, verbose=0)
         results.append(recipe.model.get_layer("head").get_weights()[0])
@@ -127,5 +128,5 @@ def test_fit_reads_the_steps_per_epoch_from_the_training_pipeline(tmp_path):
     assert float(schedule(3)) == pytest.approx(0.5 * recipe.config.learning_rate)
     # A pipeline tf.data cannot count leaves the plain rate.
     recipe.steps_per_epoch = None
-    assert engine._steps_per_epoch(train.filter(lambda *_: True)) is None
+    assert steps_per_epoch(train.filter(lambda *_: True)) is None
     assert recipe.cosine_decay(alpha=0.5) == recipe.config.learning_rate

@@ -114,6 +114,18 @@ def run_export_test(recipe, path):
     return exported
 
 
+def run_mixed_precision_test(recipe, policy):
+    """The model computes under the mixed `policy` but keeps its outputs in
+    float32; under `mixed_float16` the optimizer scales the loss."""
+    policies = {layer.dtype_policy.name for layer in recipe.model.layers}
+    assert policy in policies, f"no layer computes in {policy}: {sorted(policies)}"
+    for output in tf.nest.flatten(recipe.model.outputs):
+        if "float" in output.dtype:
+            assert output.dtype == "float32", f"output {output.name} is {output.dtype}"
+    if policy == "mixed_float16":
+        assert isinstance(recipe.model.optimizer, keras.optimizers.LossScaleOptimizer)
+
+
 def run_evaluate_test(recipe, data):
     """`evaluate` returns every declared metric as a finite float."""
     metrics = recipe.evaluate(data)

@@ -47,6 +47,8 @@ def build_language_model(
         logits = embedding(x, reverse=True)
     else:
         logits = keras.layers.Dense(size, kernel_regularizer=regularizer, name="logits")(x)
+    # Under a mixed-precision policy the loss still sees float32 logits.
+    logits = keras.layers.Activation("linear", dtype="float32", name="logits_float32")(logits)
     return keras.Model(text, logits, name="next_word")
 
 

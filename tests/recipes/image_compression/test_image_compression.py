@@ -12,8 +12,9 @@ import tensorflow_datasets as tfds
 from PIL import Image
 
 import dlapps
-from dlapps import engine, testing
+from dlapps import testing
 from dlapps.cli import main
+from dlapps.distributed_fit import steps_per_epoch
 from dlapps.recipes.image_compression import image_compression_format as dlc
 from dlapps.recipes.image_compression.image_compression_metrics import (
     bd_rate,
@@ -227,7 +228,7 @@ def test_folder_of_images_gives_patches_and_whole_images(tmp_path):
     assert len({shape[1:3] for shape in whole}) == len(whole)  # each its own size
     # The cosine decay spans every step: 4 patches per image, batches of 2,
     # counted by the engine from the pipeline.
-    steps = engine._steps_per_epoch(train)
+    steps = steps_per_epoch(train)
     assert steps == (12 - len(whole)) * 4 // 2 == int(train.cardinality())
 
 
@@ -275,6 +276,6 @@ def test_saved_model_signatures_match_the_codec(trained, tmp_path):
 
 def test_hyperprior_trains_under_mixed_precision(tmp_path):
     recipe, val = testing.train_for_test(
-        NAME, tmp_path / "run", steps=2, preset="hyperprior", mixed_precision=True
+        NAME, tmp_path / "run", steps=2, preset="hyperprior", precision="mixed_float16"
     )
     testing.run_evaluate_test(recipe, val)
