@@ -90,8 +90,10 @@ def info(name):
         lines.append(f"command:   dlapps {command.name} {' '.join(usage)}")
         lines.append(f"             {command.get_short_help_str(limit=80)}")
     lines.append("hyperparameters (--set KEY=VALUE), with default and type:")
-    for key, kind in recipe_class.config_class.field_types().items():
-        lines.append(f"  {key:<24} {getattr(defaults, key)!r:<10} {type_name(kind)}")
+    kinds = recipe_class.config_class.field_types()
+    width = max(len(key) for key in kinds)
+    for key, kind in kinds.items():
+        lines.append(f"  {key:<{width}} {getattr(defaults, key)!r:<10} {type_name(kind)}")
     click.echo("\n".join(lines))
 
 
@@ -166,11 +168,14 @@ def _default_run_dir(name):
 )
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def launch(workers, command):
-    """Train on a local multi-worker cluster: `dlapps launch --workers N --
-    train NAME [OPTIONS]` runs `dlapps train` in N processes, each with its
-    TF_CONFIG, under strategy multi_worker. Output is prefixed by worker;
-    when a worker dies the others are stopped, and rerunning the command
-    with the same --out resumes from the last backup."""
+    """Train on a local cluster of WORKERS processes.
+
+    `dlapps launch --workers N -- train NAME [OPTIONS]` runs `dlapps train`
+    in N processes, each with its TF_CONFIG, under strategy multi_worker.
+    Output is prefixed by worker; when a worker dies the others are stopped,
+    and rerunning the command with the same --out resumes from the last
+    backup.
+    """
     from dlapps.launch import launch as run_cluster
 
     command = list(command)

@@ -43,37 +43,26 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
     source = _init_model(recipe) if recipe.init_from else None
 
     keras.utils.set_random_seed(config.seed)
-    # Every worker must read the same global batches, in the same order.
-    deterministic = config.deterministic or multi_worker
-    steps = steps_per_epoch(train, distribution.num_replicas_in_sync)
+    replicas = distribution.num_replicas_in_sync
+    steps = steps_per_epoch(train, replicas)
     recipe.steps_per_epoch = steps and max(1, steps // config.gradient_accumulation_steps)
-    training_input = tune_pipeline(train, deterministic)
+    # Workers must agree on which batch is whose: the order is fixed.
+    training_input = tune_pipeline(train, deterministic=config.deterministic or multi_worker)
     # Validation keeps its order: metrics may pair up its examples.
     validation_input = tune_pipeline(val, deterministic=True) if val is not None else None
-    policy = None if config.precision == "float32" else config.precision
-    with _dtype_policy(policy), distribution.scope():
-        model = recipe.build_model()
-        recipe.adapt(model, training_input)
-        if source is not None:
-            transfer_weights(model, source)
-            if recipe.freeze_backbone:
-                freeze_backbone(model, recipe.head_layers)
-        model.compile(
-            optimizer=recipe.make_optimizer(),
-            jit_compile=config.jit_compile,
-            **recipe.compile_arguments(),
-        )
-    recipe.model = model
-    recipe.run_dir = run.path
-    best_so_far = _best_so_far(RunFolder(run_dir), "val_loss" if val is not None else "loss")
-    callbacks = _callbacks(run, recipe, val, best_so_far) + list(callbacks)
+    model = _build_model(recipe, distribution, training_input, source)
+    recipe.model, recipe.run_dir = model, run.path
+    monitor = "val_loss" if val is not None else "loss"
+    callbacks = _callbacks(run, recipe, val, _best_so_far(RunFolder(run_dir), monitor)) + list(
+        callbacks
+    )
     run.write_config(recipe)
 
     # Keras' fit cannot drive a multi-worker strategy, nor validate under
     # MirroredStrategy when a batch has fewer examples than replicas (its
     # symbolic build sums the replicas' batches): several replicas train in
     # dlapps' own loop.
-    distributed = distribution.num_replicas_in_sync > 1 or multi_worker
+    distributed = replicas > 1 or multi_worker
     if distributed:
         history = distributed_fit(
             model,
@@ -103,17 +92,41 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
         return history
     run.tidy_history()
     if distributed:
-        # The chief evaluates alone, on one device: it continues on a copy of
-        # the model outside the strategy.
+        # The chief evaluates alone, on one device: on the saved model.
         recipe.model = keras.saving.load_model(
             run / MODEL, custom_objects=recipe.custom_objects(), safe_mode=True
         )
-    held_out = val if val is not None else train
+    _evaluate_into(run, recipe, val if val is not None else train, val is not None)
+    return history
+
+
+def _build_model(recipe, distribution, training_input, source):
+    """The recipe's model, adapted, initialised from `source` and compiled
+    in the strategy's scope and under the config's dtype policy."""
+    config = recipe.config
+    policy = None if config.precision == "float32" else config.precision
+    with _dtype_policy(policy), distribution.scope():
+        model = recipe.build_model()
+        recipe.adapt(model, training_input)
+        if source is not None:
+            transfer_weights(model, source)
+            if recipe.freeze_backbone:
+                freeze_backbone(model, recipe.head_layers)
+        model.compile(
+            optimizer=recipe.make_optimizer(),
+            jit_compile=config.jit_compile,
+            **recipe.compile_arguments(),
+        )
+    return model
+
+
+def _evaluate_into(run, recipe, held_out, is_validation):
+    """Calibrates and evaluates the trained recipe on `held_out`; writes the
+    metrics and the model card."""
     recipe.calibrate(held_out)
     metrics = recipe.evaluate(held_out)
     run.write_metrics(metrics)
-    run.write_model_card(recipe, metrics, "validation data" if val is not None else "training data")
-    return history
+    run.write_model_card(recipe, metrics, "validation data" if is_validation else "training data")
 
 
 def _single_device_copy(model, recipe):

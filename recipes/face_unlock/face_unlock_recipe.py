@@ -257,7 +257,10 @@ class FaceUnlock(dlapps.Recipe):
         train = (
             indices.repeat()
             .take(config.steps_per_epoch)
-            .map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
+            .map(
+                lambda i: (tf.gather(images, i), tf.gather(labels, i)),
+                num_parallel_calls=tf.data.AUTOTUNE,
+            )
             .prefetch(tf.data.AUTOTUNE)
         )
         val = tf.data.Dataset.from_tensor_slices((val_images, val_labels)).batch(config.batch_size)

@@ -62,7 +62,11 @@ def tfds_data(name, config):
         image = example["image"]
         return tf.tile(image, [1, 1, 3 // tf.shape(image)[-1]])
 
-    return patches(train.map(rgb), config, shuffle_images=64), whole_images(val.map(rgb))
+    parallel = tf.data.AUTOTUNE
+    return (
+        patches(train.map(rgb, num_parallel_calls=parallel), config, shuffle_images=64),
+        whole_images(val.map(rgb, num_parallel_calls=parallel)),
+    )
 
 
 def image_files(root):

@@ -1,0 +1,194 @@
+"""Training, input-pipeline and serving speed of one recipe, side by side.
+
+Run by `python -m benchmarks`, once per recipe in a fresh process; prints one
+JSON object. Every figure is measured in this one run on the same model
+(the recipe's default hyperparameters) and the same synthetic data:
+
+- `dlapps_sps` / `plain_sps`: training samples per second through
+  `recipe.fit` (run folder, checkpoints, TensorBoard, CSV log, tuned
+  pipeline) and through a hand-written `model.fit` of the same model,
+  optimizer, loss and data. Each epoch is the first `steps` batches of the
+  training pipeline (repeated), validated on one batch; the two alternate for
+  `rounds` rounds of `epochs` epochs, and the first epoch of each fit
+  (tracing) is left out. The median epoch is reported.
+- `pipeline_sps` / `step_sps`: the training pipeline alone (the first
+  `steps` batches of a pass, as the engine tunes it), against the training
+  step alone (one cached batch, repeated).
+- `xla_off_sps` / `xla_on_sps`: the plain fit with `jit_compile` off and on
+  (`null` when Keras cannot compile the model: string preprocessing).
+- `latency_b1_ms` / `serving_b64_sps`: the exported SavedModel's
+  `serving_default` at batch 1 (median latency) and batch 64 (throughput).
+
+Usage: python -m benchmarks.recipe_speed NAME [--epoch-seconds S] [--epochs N] [--rounds N]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import dlapps  # noqa: E402
+from dlapps.data.performance import tune_pipeline  # noqa: E402
+from dlapps.export import signature_arguments  # noqa: E402
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall time of each epoch, from its start to the end of every callback
+    before this one (so dlapps' checkpoints count)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def batch_size(batch):
+    features = batch[0] if isinstance(batch, tuple) else batch
+    return int(tf.shape(tf.nest.flatten(features)[0])[0])
+
+
+def data(name, steps, **overrides):
+    recipe = dlapps.load_recipe(name, **overrides)
+    keras.utils.set_random_seed(recipe.config.seed)
+    train, val = recipe.load_data("synthetic")
+    return recipe, train.repeat().take(steps), val.take(1)
+
+
+def plain_fit(name, steps, epochs, jit_compile=False):
+    """The hand-written baseline: build, adapt, compile, `model.fit`."""
+    recipe, train, val = data(name, steps)
+    keras.utils.set_random_seed(recipe.config.seed)
+    model = recipe.build_model()
+    recipe.steps_per_epoch = steps
+    recipe.adapt(model, train)
+    model.compile(
+        optimizer=recipe.make_optimizer(), jit_compile=jit_compile, **recipe.compile_arguments()
+    )
+    timer = EpochTimer()
+    model.fit(train, validation_data=val, epochs=epochs, callbacks=[timer], verbose=0)
+    return recipe, model, train, timer.seconds[1:], model.jit_compile
+
+
+def dlapps_fit(name, steps, epochs, folder):
+    recipe, train, val = data(name, steps, epochs=epochs, jit_compile=False)
+    timer = EpochTimer()
+    recipe.fit(train, val, run_dir=folder, callbacks=[timer], verbose=0)
+    return recipe, timer.seconds[1:]
+
+
+def samples_per_second(samples, seconds):
+    return samples / statistics.median(seconds)
+
+
+def pipeline_rate(train, steps):
+    tuned = tune_pipeline(train)
+    iterator = iter(tuned)
+    samples = batch_size(next(iterator))  # starts the pipeline's threads
+    start = time.perf_counter()
+    count = 0
+    for batch in iterator:
+        count += batch_size(batch)
+    return count / (time.perf_counter() - start), samples
+
+
+def step_rate(model, train, steps):
+    """The training step alone: one batch, cached, repeated."""
+    cached = train.take(1).cache().repeat()
+    samples = batch_size(next(iter(train)))
+    timer = EpochTimer()
+    model.fit(cached, steps_per_epoch=steps, epochs=3, callbacks=[timer], verbose=0)
+    return samples * steps / statistics.median(timer.seconds[1:])
+
+
+def serving(recipe, folder, repeats=20):
+    exported = recipe.export(Path(folder) / "export")
+    function = tf.saved_model.load(str(exported)).signatures["serving_default"]
+    _, input_signature = recipe.serving_signatures()["serving_default"]
+    examples = recipe.signature_examples()["serving_default"]
+
+    def batch_of(size):
+        def take(values):
+            values = tf.convert_to_tensor(values)
+            return tf.gather(values, tf.range(size) % tf.shape(values)[0])
+
+        return signature_arguments(input_signature, tf.nest.map_structure(take, examples))
+
+    one, many = batch_of(1), batch_of(64)
+    for _ in range(3):
+        function(**one)
+        function(**many)
+    latencies = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function(**one)
+        latencies.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    for _ in range(repeats // 4):
+        function(**many)
+    throughput = 64 * (repeats // 4) / (time.perf_counter() - start)
+    return 1000 * statistics.median(latencies), throughput
+
+
+def steps_for(name, seconds, probe=5):
+    """Batches per epoch for epochs of about `seconds`, from a probe fit."""
+    *_, probe_seconds, _ = plain_fit(name, probe, epochs=2)
+    return max(probe, min(5000, round(seconds * probe / probe_seconds[0])))
+
+
+def measure(name, epoch_seconds, epochs, rounds):
+    steps = steps_for(name, epoch_seconds)
+    dlapps_seconds, plain_seconds = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for index in range(rounds):
+            _, model, train, seconds, _ = plain_fit(name, steps, epochs)
+            plain_seconds += seconds
+            recipe, seconds = dlapps_fit(name, steps, epochs, Path(folder) / f"run{index}")
+            dlapps_seconds += seconds
+        samples = sum(batch_size(batch) for batch in train)
+        pipeline_sps, _ = pipeline_rate(train, steps)
+        step_sps = step_rate(model, train, steps)
+        _, _, _, xla_seconds, compiled = plain_fit(name, steps, epochs, jit_compile=True)
+        latency, throughput = serving(recipe, folder)
+    plain_sps = samples_per_second(samples, plain_seconds)
+    return {
+        "recipe": name,
+        "steps": steps,
+        "samples_per_epoch": samples,
+        "dlapps_sps": samples_per_second(samples, dlapps_seconds),
+        "plain_sps": plain_sps,
+        "pipeline_sps": pipeline_sps,
+        "step_sps": step_sps,
+        "xla_off_sps": plain_sps,
+        "xla_on_sps": samples_per_second(samples, xla_seconds) if compiled else None,
+        "latency_b1_ms": latency,
+        "serving_b64_sps": throughput,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name")
+    parser.add_argument("--epoch-seconds", type=float, default=5.0, help="target epoch length")
+    parser.add_argument(
+        "--epochs", type=int, default=3, help="epochs per fit; the first is left out"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of each side")
+    args = parser.parse_args()
+    print(json.dumps(measure(args.name, args.epoch_seconds, args.epochs, args.rounds)))
+
+
+if __name__ == "__main__":
+    main()
