@@ -98,7 +98,7 @@ def test_launch_refuses_other_commands_and_strategies(capsys):
 def test_killed_worker_stops_the_cluster_and_a_rerun_resumes(tmp_path):
     run_dir = tmp_path / "run"
     # Enough steps per epoch that the kill lands mid-run.
-    extra = ["--set", "num_examples=8000", "--set", "batch_size=8"]
+    extra = ["--set", "num_examples=4000", "--set", "batch_size=8"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     first = subprocess.Popen(
         launch_command(run_dir, *extra),

@@ -60,6 +60,7 @@ def test_cli_explain_writes_a_figure(trained, tmp_path):
     testing.run_cli_explain_test(recipe, tmp_path)
 
 
+@pytest.mark.slow  # the engine's loss scaling is tested on the toy recipe in CI
 @pytest.mark.parametrize("name", RECIPES)
 def test_trains_under_mixed_float16_with_loss_scaling(name, tmp_path):
     recipe, val = testing.train_for_test(name, tmp_path / "run", steps=2, precision="mixed_float16")
