@@ -121,7 +121,7 @@ def distribute_batches(strategy, dataset):
         and its steps per epoch, `None` when the pipeline cannot tell.
     """
     replicas = strategy.num_replicas_in_sync
-    steps = steps_per_epoch(dataset, replicas)
+    steps = global_steps(dataset, replicas)
 
     def per_worker(context):
         batches = dataset if steps is None else dataset.take(steps * replicas)
@@ -130,7 +130,7 @@ def distribute_batches(strategy, dataset):
     return strategy.distribute_datasets_from_function(per_worker), steps
 
 
-def steps_per_epoch(dataset, replicas=1):
+def global_steps(dataset, replicas=1):
     """Training steps in one pass over `dataset` with `replicas` replicas,
     or `None` when tf.data cannot tell its length.
 

@@ -8,10 +8,10 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from dlapps.callbacks import BestWeightsCheckpoint, ExplanationImages
+from dlapps.callbacks import BestWeightsCheckpoint, EpochTensorBoard, ExplanationImages
 from dlapps.data.performance import tune_pipeline
 from dlapps.distribute import is_chief, is_multi_worker, resolve_strategy
-from dlapps.distributed_fit import distributed_fit, steps_per_epoch
+from dlapps.distributed_fit import distributed_fit, global_steps
 from dlapps.errors import ConfigError, RunFolderError
 from dlapps.finetune import freeze_backbone, transfer_weights
 from dlapps.run_folder import HISTORY, LOGS, MODEL, RunFolder
@@ -44,7 +44,7 @@ def fit(recipe, train, val=None, *, strategy="auto", run_dir=None, callbacks=(),
 
     keras.utils.set_random_seed(config.seed)
     replicas = distribution.num_replicas_in_sync
-    steps = steps_per_epoch(train, replicas)
+    steps = global_steps(train, replicas)
     recipe.steps_per_epoch = steps and max(1, steps // config.gradient_accumulation_steps)
     # Workers must agree on which batch is whose: the order is fixed.
     training_input = tune_pipeline(train, deterministic=config.deterministic or multi_worker)
@@ -155,12 +155,21 @@ def _worker_folder(run_dir, recipe):
 def _callbacks(run, recipe, val, best_so_far):
     config = recipe.config
     monitor = "val_loss" if val is not None else "loss"
+    backup = keras.callbacks.BackupAndRestore(str(run.backup_dir), double_checkpoint=True)
+    stop_on_nan = keras.callbacks.TerminateOnNaN()
+    # Their batch hooks only count batches or read the loss: Keras may call
+    # them asynchronously, so the training loop does not wait on every step.
+    backup.async_safe = stop_on_nan.async_safe = True
     callbacks = [
-        # Backup first: an epoch is logged only once it can be resumed from.
-        keras.callbacks.BackupAndRestore(str(run.backup_dir), double_checkpoint=True),
-        BestWeightsCheckpoint(run.best_weights, monitor=monitor, initial_best=best_so_far),
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.TensorBoard(str(run / LOGS), write_graph=False, profile_batch=0),
+        backup,  # first: an epoch is logged only once it can be resumed from
+        BestWeightsCheckpoint(
+            run.best_weights,
+            monitor=monitor,
+            initial_best=best_so_far,
+            copy_of=backup._weights_path,  # the epoch's backup, just written
+        ),
+        stop_on_nan,
+        EpochTensorBoard(str(run / LOGS), write_graph=False),
         keras.callbacks.CSVLogger(str(run / HISTORY), append=True),
     ]
     if config.early_stopping_patience:

@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from dlapps.data.performance import tune_pipeline
 from dlapps.distribute import chief_in_tf_config, is_chief, resolve_strategy
-from dlapps.distributed_fit import steps_per_epoch
+from dlapps.distributed_fit import global_steps
 from dlapps.errors import ConfigError, DataError
 
 
@@ -47,13 +47,13 @@ def test_chief_is_read_from_tf_config(monkeypatch):
     assert is_chief(tf.distribute.get_strategy())
 
 
-def test_steps_per_epoch_counts_global_steps_and_refuses_too_few_batches():
+def test_global_steps_are_counted_and_refuses_too_few_batches():
     batches = tf.data.Dataset.range(10).batch(2)  # 5 batches
-    assert steps_per_epoch(batches) == 5
-    assert steps_per_epoch(batches, replicas=2) == 2
-    assert steps_per_epoch(batches.filter(lambda x: True), replicas=2) is None
+    assert global_steps(batches) == 5
+    assert global_steps(batches, replicas=2) == 2
+    assert global_steps(batches.filter(lambda x: True), replicas=2) is None
     with pytest.raises(DataError, match="Received: batches=5, replicas=8"):
-        steps_per_epoch(batches, replicas=8)
+        global_steps(batches, replicas=8)
 
 
 def test_tuned_pipeline_keeps_elements_and_sets_options():

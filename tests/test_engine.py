@@ -7,7 +7,7 @@ import tensorflow as tf
 from toy_recipe import ToyClassifier
 
 import dlapps
-from dlapps.distributed_fit import steps_per_epoch
+from dlapps.distributed_fit import global_steps
 from dlapps.errors import RunFolderError
 from dlapps.run_folder import RunFolder
 
@@ -128,5 +128,5 @@ def test_fit_reads_the_steps_per_epoch_from_the_training_pipeline(tmp_path):
     assert float(schedule(3)) == pytest.approx(0.5 * recipe.config.learning_rate)
     # A pipeline tf.data cannot count leaves the plain rate.
     recipe.steps_per_epoch = None
-    assert steps_per_epoch(train.filter(lambda *_: True)) is None
+    assert global_steps(train.filter(lambda *_: True)) is None
     assert recipe.cosine_decay(alpha=0.5) == recipe.config.learning_rate

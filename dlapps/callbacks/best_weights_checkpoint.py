@@ -1,4 +1,5 @@
 import math
+import shutil
 from pathlib import Path
 
 import keras
@@ -19,6 +20,9 @@ class BestWeightsCheckpoint(keras.callbacks.Callback):
         mode: `"min"` or `"max"`: whether smaller or larger is better.
         initial_best: the best value seen before (when a run resumes), so a
             worse epoch after the resume does not replace the best weights.
+        copy_of: a weights file that an earlier callback writes at the end of
+            every epoch (a `BackupAndRestore` backup); an improvement then
+            copies it instead of saving the weights a second time.
 
     Example:
 
@@ -28,7 +32,7 @@ class BestWeightsCheckpoint(keras.callbacks.Callback):
     ```
     """
 
-    def __init__(self, filepath, monitor="val_loss", mode="min", initial_best=None):
+    def __init__(self, filepath, monitor="val_loss", mode="min", initial_best=None, copy_of=None):
         super().__init__()
         if not str(filepath).endswith(".weights.h5"):
             raise ValueError(f"filepath must end in '.weights.h5'. Received: filepath={filepath}")
@@ -40,6 +44,7 @@ class BestWeightsCheckpoint(keras.callbacks.Callback):
         if initial_best is None:
             initial_best = math.inf if mode == "min" else -math.inf
         self.best = float(initial_best)
+        self.copy_of = Path(copy_of) if copy_of is not None else None
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
@@ -49,4 +54,7 @@ class BestWeightsCheckpoint(keras.callbacks.Callback):
         if improved:
             self.best = float(value)
             with atomic_path(self.filepath) as tmp:
-                self.model.save_weights(tmp)
+                if self.copy_of is not None:
+                    shutil.copyfile(self.copy_of, tmp)
+                else:
+                    self.model.save_weights(tmp)

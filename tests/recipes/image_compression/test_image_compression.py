@@ -14,7 +14,7 @@ from PIL import Image
 import dlapps
 from dlapps import testing
 from dlapps.cli import main
-from dlapps.distributed_fit import steps_per_epoch
+from dlapps.distributed_fit import global_steps
 from dlapps.recipes.image_compression import image_compression_format as dlc
 from dlapps.recipes.image_compression.image_compression_metrics import (
     bd_rate,
@@ -228,7 +228,7 @@ def test_folder_of_images_gives_patches_and_whole_images(tmp_path):
     assert len({shape[1:3] for shape in whole}) == len(whole)  # each its own size
     # The cosine decay spans every step: 4 patches per image, batches of 2,
     # counted by the engine from the pipeline.
-    steps = steps_per_epoch(train)
+    steps = global_steps(train)
     assert steps == (12 - len(whole)) * 4 // 2 == int(train.cardinality())
 
 
