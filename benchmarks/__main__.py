@@ -14,24 +14,14 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
-import time
 
 import dlapps
+from benchmarks.cli_startup import wall_time
 
 OVERHEAD_TARGET = 0.97
 PIPELINE_TARGET = 3.0
-
-
-def wall_time(command, repeats=5):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def recipe_row(name, epoch_seconds):
@@ -81,8 +71,8 @@ def main():
         rows.append(recipe_row(name, args.epoch_seconds))
         print(f"measured {name}", file=sys.stderr, flush=True)
     print_table(rows)
-    list_seconds = wall_time([sys.executable, "-m", "dlapps", "list"])
-    import_seconds = wall_time([sys.executable, "-c", "import dlapps"])
+    list_seconds = wall_time([sys.executable, "-m", "dlapps", "list"], repeats=5)
+    import_seconds = wall_time([sys.executable, "-c", "import dlapps"], repeats=5)
     print(f"dlapps list: {list_seconds:.3f} s; import dlapps: {import_seconds:.3f} s (median of 5)")
     overhead = [row["dlapps_sps"] / row["plain_sps"] for row in rows]
     pipeline = [row["pipeline_sps"] / row["step_sps"] for row in rows]

@@ -1,7 +1,6 @@
 """`dlapps launch`: a local multi-worker cluster through the CLI, and resume
 after one worker is killed."""
 
-import csv
 import io
 import json
 import os
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_resume import completed_epochs
 
 from dlapps.cli import main
 from dlapps.launch import free_ports, launch, tf_config
@@ -37,14 +37,6 @@ def launch_command(run_dir, *extra):
         str(run_dir),
         *extra,
     ]
-
-
-def completed_epochs(run_dir):
-    history = run_dir / "history.csv"
-    if not history.exists():
-        return []
-    with history.open() as file:
-        return [int(row["epoch"]) for row in csv.DictReader(file)]
 
 
 def worker_pids(launcher_pid):
