@@ -95,15 +95,16 @@ def samples_per_second(samples, seconds):
     return samples / min(seconds)
 
 
-def pipeline_rate(train, steps):
-    tuned = tune_pipeline(train)
-    iterator = iter(tuned)
-    samples = batch_size(next(iterator))  # starts the pipeline's threads
+def pipeline_rate(train):
+    """Samples per second of the training pipeline alone, tuned as the
+    engine tunes it."""
+    iterator = iter(tune_pipeline(train))
+    next(iterator)  # starts the pipeline's threads
     start = time.perf_counter()
     count = 0
     for batch in iterator:
         count += batch_size(batch)
-    return count / (time.perf_counter() - start), samples
+    return count / (time.perf_counter() - start)
 
 
 def step_rate(model, train, steps):
@@ -160,7 +161,7 @@ def measure(name, epoch_seconds, epochs, rounds):
             recipe, seconds = dlapps_fit(name, steps, epochs, Path(folder) / f"run{index}")
             dlapps_seconds += seconds
         samples = sum(batch_size(batch) for batch in train)
-        pipeline_sps, _ = pipeline_rate(train, steps)
+        pipeline_sps = pipeline_rate(train)
         step_sps = step_rate(model, train, steps)
         _, _, _, xla_seconds, compiled = plain_fit(name, steps, epochs, jit_compile=True)
         latency, throughput = serving(recipe, folder)

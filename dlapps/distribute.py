@@ -95,8 +95,7 @@ def chief_in_tf_config():
     raw = os.environ.get("TF_CONFIG")
     if not raw:
         return True
-    _require_tf_config()
-    config = json.loads(raw)
+    config = _require_tf_config()
     task = config["task"]
     if "chief" in config["cluster"]:
         return task.get("type") == "chief"
@@ -104,6 +103,7 @@ def chief_in_tf_config():
 
 
 def _require_tf_config():
+    """The parsed `TF_CONFIG`; `ConfigError` when it is missing or malformed."""
     raw = os.environ.get("TF_CONFIG")
     if not raw:
         raise ConfigError(
@@ -119,6 +119,7 @@ def _require_tf_config():
             f"TF_CONFIG must be JSON with 'cluster.worker' and 'task.index' ({error}). "
             f"Received: TF_CONFIG={raw!r}"
         ) from error
+    return config
 
 
 def _tpu_strategy():

@@ -76,7 +76,7 @@ def _train(model, train, validation_data, validation_model, epochs, callback_lis
     # both loops.
     with strategy.scope():
         model._symbolic_build(data_batch=next(iter(train)))
-    train, _ = distribute_batches(strategy, train)
+    train = distribute_batches(strategy, train)
     model.stop_training = False
     callback_list.on_train_begin()
     logs = {}
@@ -117,8 +117,8 @@ def distribute_batches(strategy, dataset):
         dataset: a batched `tf.data.Dataset`.
 
     Returns:
-        `(distributed_dataset, steps)`: a `tf.distribute.DistributedDataset`
-        and its steps per epoch, `None` when the pipeline cannot tell.
+        A `tf.distribute.DistributedDataset` of `global_steps(dataset,
+        replicas)` steps per epoch.
     """
     replicas = strategy.num_replicas_in_sync
     steps = global_steps(dataset, replicas)
@@ -127,7 +127,7 @@ def distribute_batches(strategy, dataset):
         batches = dataset if steps is None else dataset.take(steps * replicas)
         return batches.shard(context.num_input_pipelines, context.input_pipeline_id)
 
-    return strategy.distribute_datasets_from_function(per_worker), steps
+    return strategy.distribute_datasets_from_function(per_worker)
 
 
 def global_steps(dataset, replicas=1):

@@ -6,8 +6,8 @@ class EpochTensorBoard(keras.callbacks.TensorBoard):
 
     Keras 3's `TensorBoard` writes every training batch's metrics as
     summaries whatever `update_freq` says, which on small models costs as
-    much as the training step itself (0.4 ms a step for the perceptron on a
-    CPU); its batch hooks also keep Keras from dispatching callbacks
+    much as the training step itself (0.4 ms a step for a two-weight model
+    on a CPU); its batch hooks also keep Keras from dispatching callbacks
     asynchronously. This subclass writes the epoch summaries (and
     histograms, images, the graph) as `TensorBoard` does, and nothing per
     batch.
