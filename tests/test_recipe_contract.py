@@ -58,20 +58,3 @@ def test_default_explanation_is_finite_aligned_and_sane(trained, tmp_path):
 def test_cli_explain_writes_a_figure(trained, tmp_path):
     recipe, _ = trained
     testing.run_cli_explain_test(recipe, tmp_path)
-
-
-@pytest.mark.slow  # the engine's loss scaling is tested on the toy recipe in CI
-@pytest.mark.parametrize("name", RECIPES)
-def test_trains_under_mixed_float16_with_loss_scaling(name, tmp_path):
-    recipe, val = testing.train_for_test(name, tmp_path / "run", steps=2, precision="mixed_float16")
-    testing.run_mixed_precision_test(recipe, "mixed_float16")
-    testing.run_evaluate_test(recipe, val)
-
-
-@pytest.mark.parametrize("name", RECIPES)
-def test_trains_under_mixed_bfloat16_with_xla(name, tmp_path):
-    recipe, val = testing.train_for_test(
-        name, tmp_path / "run", steps=2, precision="mixed_bfloat16", jit_compile=True
-    )
-    testing.run_mixed_precision_test(recipe, "mixed_bfloat16")
-    testing.run_evaluate_test(recipe, val)
