@@ -60,7 +60,7 @@ def print_table(rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pattern", nargs="?", help="fnmatch pattern of recipe names")
-    parser.add_argument("--epoch-seconds", type=float, default=5.0)
+    parser.add_argument("--epoch-seconds", type=float, default=8.0)
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
