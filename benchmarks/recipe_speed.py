@@ -8,13 +8,15 @@ JSON object. Every figure is measured in this one run on the same model
   `recipe.fit` (run folder, checkpoints, TensorBoard, CSV log, tuned
   pipeline) and through a hand-written `model.fit` of the same model,
   optimizer, loss and data. Each epoch is the first `steps` batches of the
-  training pipeline (repeated), validated on one batch; the two alternate for
-  `rounds` rounds of `epochs` epochs, and the first epoch of each fit
-  (tracing) is left out. The fastest epoch of each side is reported: on a
-  shared machine other work only ever adds time, and epochs of identical
-  work vary by 10-50 % from it. Epochs last about `--epoch-seconds`: dlapps
-  spends a fixed 20-150 ms per epoch on its resumable backup, which a real
-  epoch (minutes) does not notice and a 1-second epoch would.
+  training pipeline (repeated), validated on one batch. The two sides
+  alternate epoch by epoch (a callback of the dlapps fit runs one plain
+  epoch after each of its own), for `epochs` epochs each; the first epoch
+  of each side (tracing) is left out. The fastest epoch of each side is
+  reported: on a shared machine other work only ever adds time, and epochs
+  of identical work vary by 10-50 % from it. Epochs last about
+  `--epoch-seconds`: dlapps spends a fixed 20-150 ms per epoch on its
+  resumable backup, which a real epoch (minutes) does not notice and a
+  1-second epoch would.
 - `pipeline_sps` / `step_sps`: the training pipeline alone (the first
   `steps` batches of a pass, as the engine tunes it, consumed inside the
   graph as the training step consumes them), against the training step
@@ -24,7 +26,7 @@ JSON object. Every figure is measured in this one run on the same model
 - `latency_b1_ms` / `serving_b64_sps`: the exported SavedModel's
   `serving_default` at batch 1 (median latency) and batch 64 (throughput).
 
-Usage: python -m benchmarks.recipe_speed NAME [--epoch-seconds S] [--epochs N] [--rounds N]
+Usage: python -m benchmarks.recipe_speed NAME [--epoch-seconds S] [--epochs N]
 """
 
 import argparse
@@ -72,8 +74,8 @@ def data(name, steps, **overrides):
     return recipe, train.repeat().take(steps), val.take(1)
 
 
-def plain_fit(name, steps, epochs, jit_compile=False):
-    """The hand-written baseline: build, adapt, compile, `model.fit`."""
+def plain_model(name, steps, jit_compile=False):
+    """The hand-written baseline's model: build, adapt, compile."""
     recipe, train, val = data(name, steps)
     keras.utils.set_random_seed(recipe.config.seed)
     model = recipe.build_model()
@@ -82,16 +84,37 @@ def plain_fit(name, steps, epochs, jit_compile=False):
     model.compile(
         optimizer=recipe.make_optimizer(), jit_compile=jit_compile, **recipe.compile_arguments()
     )
+    return model, train, val
+
+
+def plain_fit(name, steps, epochs, jit_compile=False):
+    """The hand-written baseline's `model.fit`; the epochs' seconds, the
+    first left out."""
+    model, train, val = plain_model(name, steps, jit_compile)
     timer = EpochTimer()
     model.fit(train, validation_data=val, epochs=epochs, callbacks=[timer], verbose=0)
-    return recipe, model, train, timer.seconds[1:], model.jit_compile
+    return timer.seconds[1:], model.jit_compile
 
 
-def dlapps_fit(name, steps, epochs, folder):
-    recipe, train, val = data(name, steps, epochs=epochs, jit_compile=False)
-    timer = EpochTimer()
-    recipe.fit(train, val, run_dir=folder, callbacks=[timer], verbose=0)
-    return recipe, timer.seconds[1:]
+class PlainEpochAfterEach(keras.callbacks.Callback):
+    """Runs one epoch of the plain baseline after each epoch of the fit it
+    is given to, so the two sides alternate epoch by epoch and a slow spell
+    of the machine falls on both."""
+
+    def __init__(self, plain, train, val):
+        super().__init__()
+        self.plain, self.train, self.val = plain, train, val
+        self.timer = EpochTimer()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.plain.fit(
+            self.train,
+            validation_data=self.val,
+            initial_epoch=epoch,
+            epochs=epoch + 1,
+            callbacks=[self.timer],
+            verbose=0,
+        )
 
 
 def samples_per_second(samples, seconds):
@@ -158,23 +181,26 @@ def serving(recipe, folder, repeats=20):
 def steps_for(name, seconds, probe=5):
     """Batches per epoch for epochs of about `seconds`, from the fastest
     epoch of a probe fit."""
-    *_, probe_seconds, _ = plain_fit(name, probe, epochs=3)
+    probe_seconds, _ = plain_fit(name, probe, epochs=3)
     return max(probe, min(5000, round(seconds * probe / min(probe_seconds))))
 
 
-def measure(name, epoch_seconds, epochs, rounds):
+def measure(name, epoch_seconds, epochs):
     steps = steps_for(name, epoch_seconds)
-    dlapps_seconds, plain_seconds = [], []
     with tempfile.TemporaryDirectory() as folder:
-        for index in range(rounds):
-            _, model, train, seconds, _ = plain_fit(name, steps, epochs)
-            plain_seconds += seconds
-            recipe, seconds = dlapps_fit(name, steps, epochs, Path(folder) / f"run{index}")
-            dlapps_seconds += seconds
+        plain, train, val = plain_model(name, steps)
+        alternate = PlainEpochAfterEach(plain, train, val)
+        recipe, train, val = data(name, steps, epochs=epochs, jit_compile=False)
+        timer = EpochTimer()
+        recipe.fit(
+            train, val, run_dir=Path(folder) / "run", callbacks=[timer, alternate], verbose=0
+        )
+        # The first epoch of each side traces its functions.
+        dlapps_seconds, plain_seconds = timer.seconds[1:], alternate.timer.seconds[1:]
         samples = sum(batch_size(batch) for batch in train)
         pipeline_sps = pipeline_rate(train)
-        step_sps = step_rate(model, train, steps)
-        _, _, _, xla_seconds, compiled = plain_fit(name, steps, epochs, jit_compile=True)
+        step_sps = step_rate(plain, train, steps)
+        xla_seconds, compiled = plain_fit(name, steps, 4, jit_compile=True)
         latency, throughput = serving(recipe, folder)
     plain_sps = samples_per_second(samples, plain_seconds)
     return {
@@ -197,11 +223,10 @@ def main():
     parser.add_argument("name")
     parser.add_argument("--epoch-seconds", type=float, default=8.0, help="target epoch length")
     parser.add_argument(
-        "--epochs", type=int, default=4, help="epochs per fit; the first is left out"
+        "--epochs", type=int, default=11, help="epochs of each side; the first is left out"
     )
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of each side")
     args = parser.parse_args()
-    print(json.dumps(measure(args.name, args.epoch_seconds, args.epochs, args.rounds)))
+    print(json.dumps(measure(args.name, args.epoch_seconds, args.epochs)))
 
 
 if __name__ == "__main__":
