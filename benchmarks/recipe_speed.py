@@ -200,7 +200,7 @@ def measure(name, epoch_seconds, epochs):
         samples = sum(batch_size(batch) for batch in train)
         pipeline_sps = pipeline_rate(train)
         step_sps = step_rate(plain, train, steps)
-        xla_seconds, compiled = plain_fit(name, steps, 4, jit_compile=True)
+        xla_seconds, compiled = plain_fit(name, steps, epochs=4, jit_compile=True)
         latency, throughput = serving(recipe, folder)
     plain_sps = samples_per_second(samples, plain_seconds)
     return {
