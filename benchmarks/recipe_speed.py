@@ -16,7 +16,10 @@ JSON object. Every figure is measured in this one run on the same model
   of identical work vary by 10-50 % from it. Epochs last about
   `--epoch-seconds`: dlapps spends a fixed 20-150 ms per epoch on its
   resumable backup, which a real epoch (minutes) does not notice and a
-  1-second epoch would.
+  1-second epoch would. `paired_ratio` is the median, over the pairs of
+  epochs run one after the other, of plain seconds over dlapps seconds:
+  steadier than the ratio of fastest epochs when one side has a lucky
+  epoch.
 - `pipeline_sps` / `step_sps`: the training pipeline alone (the first
   `steps` batches of a pass, as the engine tunes it, consumed inside the
   graph as the training step consumes them), against the training step
@@ -209,6 +212,9 @@ def measure(name, epoch_seconds, epochs):
         "samples_per_epoch": samples,
         "dlapps_sps": samples_per_second(samples, dlapps_seconds),
         "plain_sps": plain_sps,
+        "paired_ratio": statistics.median(
+            plain / dlapps for dlapps, plain in zip(dlapps_seconds, plain_seconds, strict=True)
+        ),
         "pipeline_sps": pipeline_sps,
         "step_sps": step_sps,
         "xla_off_sps": plain_sps,
