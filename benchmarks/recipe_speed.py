@@ -65,9 +65,15 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
-def batch_size(batch):
+def examples_in(batch):
+    """The number of examples in `batch`, as an int64 tensor (also inside
+    a graph)."""
     features = batch[0] if isinstance(batch, tuple) else batch
-    return int(tf.shape(tf.nest.flatten(features)[0])[0])
+    return tf.shape(tf.nest.flatten(features)[0], out_type=tf.int64)[0]
+
+
+def batch_size(batch):
+    return int(examples_in(batch))
 
 
 def data(name, steps, **overrides):
@@ -131,14 +137,10 @@ def pipeline_rate(train, passes=3):
     cost does not count; the fastest of `passes` passes is reported."""
     tuned = tune_pipeline(train)
 
-    def count(total, batch):
-        features = batch[0] if isinstance(batch, tuple) else batch
-        return total + tf.shape(tf.nest.flatten(features)[0], out_type=tf.int64)[0]
-
     rates = []
     for _ in range(passes):
         start = time.perf_counter()
-        samples = int(tuned.reduce(tf.constant(0, tf.int64), count))
+        samples = int(tuned.reduce(tf.constant(0, tf.int64), lambda n, b: n + examples_in(b)))
         rates.append(samples / (time.perf_counter() - start))
     return max(rates)
 
