@@ -8,18 +8,17 @@ JSON object. Every figure is measured in this one run on the same model
   `recipe.fit` (run folder, checkpoints, TensorBoard, CSV log, tuned
   pipeline) and through a hand-written `model.fit` of the same model,
   optimizer, loss and data. Each epoch is the first `steps` batches of the
-  training pipeline (repeated), validated on one batch. The two sides
-  alternate epoch by epoch (a callback of the dlapps fit runs one plain
-  epoch after each of its own), for `epochs` epochs each; the first epoch
-  of each side (tracing) is left out. The fastest epoch of each side is
-  reported: on a shared machine other work only ever adds time, and epochs
-  of identical work vary by 10-50 % from it. Epochs last about
-  `--epoch-seconds`: dlapps spends a fixed 20-150 ms per epoch on its
-  resumable backup, which a real epoch (minutes) does not notice and a
-  1-second epoch would. `paired_ratio` is the median, over the pairs of
-  epochs run one after the other, of plain seconds over dlapps seconds:
-  steadier than the ratio of fastest epochs when one side has a lucky
-  epoch.
+  training pipeline (repeated), validated on one batch, and lasts about
+  `--epoch-seconds`. The two sides alternate epoch by epoch in one process
+  (`AlternatingEpochs`: D P P D D P ...), for `epochs` epochs each; the
+  first epoch of each side (tracing) is left out, and the median epoch of
+  each side is reported. `ratio` is the median, over the pairs of epochs
+  run one beside the other, of plain seconds over dlapps seconds: epochs of
+  identical work vary by 10-50 % on a shared machine, and a slow spell
+  falls on both epochs of a pair. `fastest_ratio` compares the fastest
+  epoch of each side. dlapps spends a fixed 20-150 ms per epoch on its
+  resumable backup: a real epoch (minutes) does not notice it; a 1-second
+  epoch would.
 - `pipeline_sps` / `step_sps`: the training pipeline alone (the first
   `steps` batches of a pass, as the engine tunes it, consumed inside the
   graph as the training step consumes them), against the training step
@@ -105,29 +104,45 @@ def plain_fit(name, steps, epochs, jit_compile=False):
     return timer.seconds[1:], model.jit_compile
 
 
-class PlainEpochAfterEach(keras.callbacks.Callback):
-    """Runs one epoch of the plain baseline after each epoch of the fit it
-    is given to, so the two sides alternate epoch by epoch and a slow spell
-    of the machine falls on both."""
+class AlternatingEpochs(keras.callbacks.Callback):
+    """Times each epoch of the fit it is given to, and runs one epoch of
+    the plain baseline beside it: after it on even epochs, before it on odd
+    ones (D P P D D P ...). The two sides alternate epoch by epoch, so a
+    slow spell of the machine falls on both, and each goes first in half of
+    the pairs, so neither gains from the order.
+
+    Give it last: an epoch is timed from its start to the end of every
+    callback before this one (so dlapps' checkpoints count).
+    """
 
     def __init__(self, plain, train, val):
         super().__init__()
         self.plain, self.train, self.val = plain, train, val
-        self.timer = EpochTimer()
+        self.seconds, self.plain_timer = [], EpochTimer()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch % 2:
+            self._plain_epoch(epoch)
+        self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+        if not epoch % 2:
+            self._plain_epoch(epoch)
+
+    def _plain_epoch(self, epoch):
         self.plain.fit(
             self.train,
             validation_data=self.val,
             initial_epoch=epoch,
             epochs=epoch + 1,
-            callbacks=[self.timer],
+            callbacks=[self.plain_timer],
             verbose=0,
         )
 
 
 def samples_per_second(samples, seconds):
-    return samples / min(seconds)
+    return samples / statistics.median(seconds)
 
 
 def pipeline_rate(train, passes=3):
@@ -184,24 +199,26 @@ def serving(recipe, folder, repeats=20):
 
 
 def steps_for(name, seconds, probe=5):
-    """Batches per epoch for epochs of about `seconds`, from the fastest
-    epoch of a probe fit."""
-    probe_seconds, _ = plain_fit(name, probe, epochs=3)
-    return max(probe, min(5000, round(seconds * probe / min(probe_seconds))))
+    """Batches per epoch for epochs of about `seconds`: scaled from a fit of
+    `probe` batches, then once more from a fit of that many (an epoch's
+    fixed costs make the short probe overestimate a batch's time)."""
+    steps = probe
+    for _ in range(2):
+        probe_seconds, _ = plain_fit(name, steps, epochs=2)
+        steps = max(probe, min(20000, round(seconds * steps / min(probe_seconds))))
+    return steps
 
 
 def measure(name, epoch_seconds, epochs):
     steps = steps_for(name, epoch_seconds)
     with tempfile.TemporaryDirectory() as folder:
         plain, train, val = plain_model(name, steps)
-        alternate = PlainEpochAfterEach(plain, train, val)
+        alternating = AlternatingEpochs(plain, train, val)
         recipe, train, val = data(name, steps, epochs=epochs, jit_compile=False)
-        timer = EpochTimer()
-        recipe.fit(
-            train, val, run_dir=Path(folder) / "run", callbacks=[timer, alternate], verbose=0
-        )
+        recipe.fit(train, val, run_dir=Path(folder) / "run", callbacks=[alternating], verbose=0)
         # The first epoch of each side traces its functions.
-        dlapps_seconds, plain_seconds = timer.seconds[1:], alternate.timer.seconds[1:]
+        dlapps_seconds = alternating.seconds[1:]
+        plain_seconds = alternating.plain_timer.seconds[1:]
         samples = sum(batch_size(batch) for batch in train)
         pipeline_sps = pipeline_rate(train)
         step_sps = step_rate(plain, train, steps)
@@ -214,9 +231,10 @@ def measure(name, epoch_seconds, epochs):
         "samples_per_epoch": samples,
         "dlapps_sps": samples_per_second(samples, dlapps_seconds),
         "plain_sps": plain_sps,
-        "paired_ratio": statistics.median(
+        "ratio": statistics.median(
             plain / dlapps for dlapps, plain in zip(dlapps_seconds, plain_seconds, strict=True)
         ),
+        "fastest_ratio": min(plain_seconds) / min(dlapps_seconds),
         "pipeline_sps": pipeline_sps,
         "step_sps": step_sps,
         "xla_off_sps": plain_sps,
@@ -229,9 +247,9 @@ def measure(name, epoch_seconds, epochs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name")
-    parser.add_argument("--epoch-seconds", type=float, default=8.0, help="target epoch length")
+    parser.add_argument("--epoch-seconds", type=float, default=10.0, help="target epoch length")
     parser.add_argument(
-        "--epochs", type=int, default=11, help="epochs of each side; the first is left out"
+        "--epochs", type=int, default=15, help="epochs of each side; the first is left out"
     )
     args = parser.parse_args()
     print(json.dumps(measure(args.name, args.epoch_seconds, args.epochs)))
