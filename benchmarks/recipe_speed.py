@@ -82,9 +82,11 @@ def data(name, steps, **overrides):
     return recipe, train.repeat().take(steps), val.take(1)
 
 
-def plain_model(name, steps, jit_compile=False):
-    """The hand-written baseline's model: build, adapt, compile."""
-    recipe, train, val = data(name, steps)
+def plain_model(name, steps, jit_compile=False, **overrides):
+    """The hand-written baseline's model: build, adapt, compile. Give it
+    the overrides of the dlapps side (`epochs` sets the learning-rate
+    schedule's length)."""
+    recipe, train, val = data(name, steps, **overrides)
     keras.utils.set_random_seed(recipe.config.seed)
     model = recipe.build_model()
     recipe.steps_per_epoch = steps
@@ -212,7 +214,7 @@ def steps_for(name, seconds, probe=5):
 def measure(name, epoch_seconds, epochs):
     steps = steps_for(name, epoch_seconds)
     with tempfile.TemporaryDirectory() as folder:
-        plain, train, val = plain_model(name, steps)
+        plain, train, val = plain_model(name, steps, epochs=epochs)
         alternating = AlternatingEpochs(plain, train, val)
         recipe, train, val = data(name, steps, epochs=epochs, jit_compile=False)
         recipe.fit(train, val, run_dir=Path(folder) / "run", callbacks=[alternating], verbose=0)
@@ -235,6 +237,8 @@ def measure(name, epoch_seconds, epochs):
             plain / dlapps for dlapps, plain in zip(dlapps_seconds, plain_seconds, strict=True)
         ),
         "fastest_ratio": min(plain_seconds) / min(dlapps_seconds),
+        "dlapps_epoch_seconds": dlapps_seconds,
+        "plain_epoch_seconds": plain_seconds,
         "pipeline_sps": pipeline_sps,
         "step_sps": step_sps,
         "xla_off_sps": plain_sps,
