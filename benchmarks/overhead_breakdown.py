@@ -25,7 +25,7 @@ from pathlib import Path
 
 import keras
 
-from benchmarks.recipe_speed import EpochTimer, data, plain_model, steps_for
+from benchmarks.recipe_speed import EpochTimer, data, fit_one_epoch, plain_model, steps_for
 from dlapps import engine
 from dlapps.data.performance import tune_pipeline
 from dlapps.run_folder import RunFolder
@@ -45,14 +45,7 @@ class PlainSide:
         self.timer = EpochTimer()
 
     def epoch(self, epoch):
-        self.model.fit(
-            self.train,
-            validation_data=self.val,
-            initial_epoch=epoch,
-            epochs=epoch + 1,
-            callbacks=[*self.callbacks, self.timer],
-            verbose=0,
-        )
+        fit_one_epoch(self.model, self.train, self.val, epoch, [*self.callbacks, self.timer])
 
 
 class RotatingRounds(keras.callbacks.Callback):

@@ -106,6 +106,19 @@ def plain_fit(name, steps, epochs, jit_compile=False):
     return timer.seconds[1:], model.jit_compile
 
 
+def fit_one_epoch(model, train, val, epoch, callbacks):
+    """Epoch `epoch` (counted from 0) of a plain `model.fit`, in a call of
+    its own."""
+    model.fit(
+        train,
+        validation_data=val,
+        initial_epoch=epoch,
+        epochs=epoch + 1,
+        callbacks=callbacks,
+        verbose=0,
+    )
+
+
 class AlternatingEpochs(keras.callbacks.Callback):
     """Times each epoch of the fit it is given to, and runs one epoch of
     the plain baseline beside it: after it on even epochs, before it on odd
@@ -133,14 +146,7 @@ class AlternatingEpochs(keras.callbacks.Callback):
             self._plain_epoch(epoch)
 
     def _plain_epoch(self, epoch):
-        self.plain.fit(
-            self.train,
-            validation_data=self.val,
-            initial_epoch=epoch,
-            epochs=epoch + 1,
-            callbacks=[self.plain_timer],
-            verbose=0,
-        )
+        fit_one_epoch(self.plain, self.train, self.val, epoch, [self.plain_timer])
 
 
 def samples_per_second(samples, seconds):
