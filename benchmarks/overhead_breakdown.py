@@ -1,7 +1,8 @@
 """Where dlapps' training time goes, against plain Keras, piece by piece.
 
-Four sides train the same recipe model on the same synthetic data, one
-epoch each per round, in one process:
+Four sides train the same recipe model on the same synthetic data, each
+in one `fit` of many epochs, taking turns epoch by epoch in one process
+(`EpochTurns`):
 
 - `dlapps`: `recipe.fit` (run folder, backup, best weights, TensorBoard,
   CSV log, tuned pipeline);
@@ -20,78 +21,56 @@ Usage: python -m benchmarks.overhead_breakdown NAME [--epoch-seconds S] [--round
 import argparse
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
-import keras
-
-from benchmarks.recipe_speed import EpochTimer, data, fit_one_epoch, plain_model, steps_for
+from benchmarks.epoch_turns import EpochTurns
+from benchmarks.recipe_speed import data, plain_model, steps_for
 from dlapps import engine
 from dlapps.data.performance import tune_pipeline
 from dlapps.run_folder import RunFolder
 
-ORDER = ("dlapps", "plain", "tuned", "callbacks")
+SIDES = ("dlapps", "plain", "tuned", "callbacks")
 
 
-class PlainSide:
-    """One epoch of a hand-written `model.fit` per call, timed."""
+def hand_written_fit(name, steps, epochs, timer, tuned=False, callbacks=()):
+    """A function that runs a hand-written `model.fit` of `epochs` epochs."""
+    model, train, val = plain_model(name, steps, epochs=epochs)
+    if tuned:
+        train = tune_pipeline(train)
+        val = tune_pipeline(val, deterministic=True)
 
-    def __init__(self, name, steps, epochs, tuned=False, callbacks=()):
-        self.model, self.train, self.val = plain_model(name, steps, epochs=epochs)
-        if tuned:
-            self.train = tune_pipeline(self.train)
-            self.val = tune_pipeline(self.val, deterministic=True)
-        self.callbacks = list(callbacks)
-        self.timer = EpochTimer()
+    def fit():
+        model.fit(
+            train, validation_data=val, epochs=epochs, callbacks=[*callbacks, timer], verbose=0
+        )
 
-    def epoch(self, epoch):
-        fit_one_epoch(self.model, self.train, self.val, epoch, [*self.callbacks, self.timer])
-
-
-class RotatingRounds(keras.callbacks.Callback):
-    """Times each epoch of the dlapps fit it is given to, and runs the
-    plain sides' epochs before or after it, in the order of this round."""
-
-    def __init__(self, sides):
-        super().__init__()
-        self.sides, self.seconds = sides, []
-
-    def _order(self, epoch):
-        shift = epoch % len(ORDER)
-        return ORDER[shift:] + ORDER[:shift]
-
-    def on_epoch_begin(self, epoch, logs=None):
-        order = self._order(epoch)
-        for side in order[: order.index("dlapps")]:
-            self.sides[side].epoch(epoch)
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
-        order = self._order(epoch)
-        for side in order[order.index("dlapps") + 1 :]:
-            self.sides[side].epoch(epoch)
+    return fit
 
 
 def breakdown(name, epoch_seconds, rounds):
     steps = steps_for(name, epoch_seconds)
+    epochs = rounds + 2  # the first (tracing) and last (wrap-up) rounds are left out
+    turns = EpochTurns(SIDES, epochs)
     with tempfile.TemporaryDirectory() as folder:
         callbacks_recipe, _, callbacks_val = data(name, steps)
         run = RunFolder.prepare(Path(folder) / "callbacks", callbacks_recipe)
-        epochs = rounds + 1  # the same learning-rate schedule on every side
         callbacks = engine._callbacks(run, callbacks_recipe, callbacks_val, None)
-        sides = {
-            "plain": PlainSide(name, steps, epochs),
-            "tuned": PlainSide(name, steps, epochs, tuned=True),
-            "callbacks": PlainSide(name, steps, epochs, callbacks=callbacks),
-        }
-        rotating = RotatingRounds(sides)
         recipe, train, val = data(name, steps, epochs=epochs, jit_compile=False)
-        recipe.fit(train, val, run_dir=Path(folder) / "run", callbacks=[rotating], verbose=0)
-    # The first round traces every side's functions.
-    seconds = {"dlapps": rotating.seconds[1:]}
-    seconds.update({side: plain.timer.seconds[1:] for side, plain in sides.items()})
-    return steps, seconds
+        turns.run(
+            dlapps=lambda: recipe.fit(
+                train,
+                val,
+                run_dir=Path(folder) / "run",
+                callbacks=[turns.timer("dlapps")],
+                verbose=0,
+            ),
+            plain=hand_written_fit(name, steps, epochs, turns.timer("plain")),
+            tuned=hand_written_fit(name, steps, epochs, turns.timer("tuned"), tuned=True),
+            callbacks=hand_written_fit(
+                name, steps, epochs, turns.timer("callbacks"), callbacks=callbacks
+            ),
+        )
+    return steps, {side: turns.timer(side).seconds[1:-1] for side in SIDES}
 
 
 def main():

@@ -9,10 +9,11 @@ JSON object. Every figure is measured in this one run on the same model
   pipeline) and through a hand-written `model.fit` of the same model,
   optimizer, loss and data. Each epoch is the first `steps` batches of the
   training pipeline (repeated), validated on one batch, and lasts about
-  `--epoch-seconds`. The two sides alternate epoch by epoch in one process
-  (`AlternatingEpochs`: D P P D D P ...), for `epochs` epochs each; the
-  first epoch of each side (tracing) is left out, and the median epoch of
-  each side is reported. `ratio` is the median, over the pairs of epochs
+  `--epoch-seconds`. Each side is one `fit` of `epochs` epochs; the two
+  take turns epoch by epoch in one process (`EpochTurns`: D P P D D P
+  ...). The first epoch of each side (tracing) and the last (the other
+  side may be wrapping up) are left out, and the median epoch of each
+  side is reported. `ratio` is the median, over the pairs of epochs
   run one beside the other, of plain seconds over dlapps seconds: epochs of
   identical work vary by 10-50 % on a shared machine, and a slow spell
   falls on both epochs of a pair. `fastest_ratio` compares the fastest
@@ -45,6 +46,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import dlapps  # noqa: E402
+from benchmarks.epoch_turns import EpochTurns  # noqa: E402
 from dlapps.data.performance import tune_pipeline  # noqa: E402
 from dlapps.export import signature_arguments  # noqa: E402
 
@@ -104,49 +106,6 @@ def plain_fit(name, steps, epochs, jit_compile=False):
     timer = EpochTimer()
     model.fit(train, validation_data=val, epochs=epochs, callbacks=[timer], verbose=0)
     return timer.seconds[1:], model.jit_compile
-
-
-def fit_one_epoch(model, train, val, epoch, callbacks):
-    """Epoch `epoch` (counted from 0) of a plain `model.fit`, in a call of
-    its own."""
-    model.fit(
-        train,
-        validation_data=val,
-        initial_epoch=epoch,
-        epochs=epoch + 1,
-        callbacks=callbacks,
-        verbose=0,
-    )
-
-
-class AlternatingEpochs(keras.callbacks.Callback):
-    """Times each epoch of the fit it is given to, and runs one epoch of
-    the plain baseline beside it: after it on even epochs, before it on odd
-    ones (D P P D D P ...). The two sides alternate epoch by epoch, so a
-    slow spell of the machine falls on both, and each goes first in half of
-    the pairs, so neither gains from the order.
-
-    Give it last: an epoch is timed from its start to the end of every
-    callback before this one (so dlapps' checkpoints count).
-    """
-
-    def __init__(self, plain, train, val):
-        super().__init__()
-        self.plain, self.train, self.val = plain, train, val
-        self.seconds, self.plain_timer = [], EpochTimer()
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if epoch % 2:
-            self._plain_epoch(epoch)
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
-        if not epoch % 2:
-            self._plain_epoch(epoch)
-
-    def _plain_epoch(self, epoch):
-        fit_one_epoch(self.plain, self.train, self.val, epoch, [self.plain_timer])
 
 
 def samples_per_second(samples, seconds):
@@ -220,13 +179,29 @@ def steps_for(name, seconds, probe=5):
 def measure(name, epoch_seconds, epochs):
     steps = steps_for(name, epoch_seconds)
     with tempfile.TemporaryDirectory() as folder:
-        plain, train, val = plain_model(name, steps, epochs=epochs)
-        alternating = AlternatingEpochs(plain, train, val)
+        plain, plain_train, plain_val = plain_model(name, steps, epochs=epochs)
         recipe, train, val = data(name, steps, epochs=epochs, jit_compile=False)
-        recipe.fit(train, val, run_dir=Path(folder) / "run", callbacks=[alternating], verbose=0)
-        # The first epoch of each side traces its functions.
-        dlapps_seconds = alternating.seconds[1:]
-        plain_seconds = alternating.plain_timer.seconds[1:]
+        turns = EpochTurns(("dlapps", "plain"), epochs)
+        turns.run(
+            dlapps=lambda: recipe.fit(
+                train,
+                val,
+                run_dir=Path(folder) / "run",
+                callbacks=[turns.timer("dlapps")],
+                verbose=0,
+            ),
+            plain=lambda: plain.fit(
+                plain_train,
+                validation_data=plain_val,
+                epochs=epochs,
+                callbacks=[turns.timer("plain")],
+                verbose=0,
+            ),
+        )
+        # The first epoch of each side traces its functions; in the last,
+        # the other side may be wrapping up (dlapps saves and evaluates).
+        dlapps_seconds = turns.timer("dlapps").seconds[1:-1]
+        plain_seconds = turns.timer("plain").seconds[1:-1]
         samples = sum(batch_size(batch) for batch in train)
         pipeline_sps = pipeline_rate(train)
         step_sps = step_rate(plain, train, steps)
@@ -259,7 +234,10 @@ def main():
     parser.add_argument("name")
     parser.add_argument("--epoch-seconds", type=float, default=10.0, help="target epoch length")
     parser.add_argument(
-        "--epochs", type=int, default=15, help="epochs of each side; the first is left out"
+        "--epochs",
+        type=int,
+        default=16,
+        help="epochs of each side; the first and last are left out",
     )
     args = parser.parse_args()
     print(json.dumps(measure(args.name, args.epoch_seconds, args.epochs)))
