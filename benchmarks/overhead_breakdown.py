@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.epoch_turns import EpochTurns
-from benchmarks.recipe_speed import data, plain_model, steps_for
+from benchmarks.recipe_speed import data, dlapps_fit, plain_model, steps_for
 from dlapps import engine
 from dlapps.data.performance import tune_pipeline
 from dlapps.run_folder import RunFolder
@@ -57,13 +57,7 @@ def breakdown(name, epoch_seconds, rounds):
         callbacks = engine._callbacks(run, callbacks_recipe, callbacks_val, None)
         recipe, train, val = data(name, steps, epochs=epochs, jit_compile=False)
         turns.run(
-            dlapps=lambda: recipe.fit(
-                train,
-                val,
-                run_dir=Path(folder) / "run",
-                callbacks=[turns.timer("dlapps")],
-                verbose=0,
-            ),
+            dlapps=dlapps_fit(recipe, train, val, Path(folder) / "run", turns.timer("dlapps")),
             plain=hand_written_fit(name, steps, epochs, turns.timer("plain")),
             tuned=hand_written_fit(name, steps, epochs, turns.timer("tuned"), tuned=True),
             callbacks=hand_written_fit(

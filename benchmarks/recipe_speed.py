@@ -176,6 +176,12 @@ def steps_for(name, seconds, probe=5):
     return steps
 
 
+def dlapps_fit(recipe, train, val, run_dir, timer):
+    """A function of no arguments that runs `recipe.fit` (for
+    `EpochTurns.run`), `timer` its last callback."""
+    return lambda: recipe.fit(train, val, run_dir=run_dir, callbacks=[timer], verbose=0)
+
+
 def measure(name, epoch_seconds, epochs):
     steps = steps_for(name, epoch_seconds)
     with tempfile.TemporaryDirectory() as folder:
@@ -183,13 +189,7 @@ def measure(name, epoch_seconds, epochs):
         recipe, train, val = data(name, steps, epochs=epochs, jit_compile=False)
         turns = EpochTurns(("dlapps", "plain"), epochs)
         turns.run(
-            dlapps=lambda: recipe.fit(
-                train,
-                val,
-                run_dir=Path(folder) / "run",
-                callbacks=[turns.timer("dlapps")],
-                verbose=0,
-            ),
+            dlapps=dlapps_fit(recipe, train, val, Path(folder) / "run", turns.timer("dlapps")),
             plain=lambda: plain.fit(
                 plain_train,
                 validation_data=plain_val,
