@@ -13,13 +13,15 @@ JSON object. Every figure is measured in this one run on the same model
   take turns epoch by epoch in one process (`EpochTurns`: D P P D D P
   ...). The first epoch of each side (tracing) and the last (the other
   side may be wrapping up) are left out, and the median epoch of each
-  side is reported. `ratio` is the median, over the pairs of epochs
-  run one beside the other, of plain seconds over dlapps seconds: epochs of
-  identical work vary by 10-50 % on a shared machine, and a slow spell
-  falls on both epochs of a pair. `fastest_ratio` compares the fastest
-  epoch of each side. dlapps spends a fixed 20-150 ms per epoch on its
-  resumable backup: a real epoch (minutes) does not notice it; a 1-second
-  epoch would.
+  side is reported. `ratio` is plain's median epoch seconds over dlapps'
+  (so `dlapps_sps / plain_sps`): on a shared machine single epochs of
+  identical work take 2-5x their median now and then, on either side, and
+  a median of each side leaves them out. `paired_ratio` is the median,
+  over the pairs of epochs run one beside the other, of plain seconds over
+  dlapps seconds; a spike on one side of a pair moves it. `fastest_ratio`
+  compares the fastest epoch of each side. dlapps spends a fixed 20-150 ms
+  per epoch on its resumable backup: a real epoch (minutes) does not notice
+  it; a 1-second epoch would.
 - `pipeline_sps` / `step_sps`: the training pipeline alone (the first
   `steps` batches of a pass, as the engine tunes it, consumed inside the
   graph as the training step consumes them), against the training step
@@ -208,13 +210,15 @@ def measure(name, epoch_seconds, epochs):
         xla_seconds, compiled = plain_fit(name, steps, epochs=4, jit_compile=True)
         latency, throughput = serving(recipe, folder)
     plain_sps = samples_per_second(samples, plain_seconds)
+    dlapps_sps = samples_per_second(samples, dlapps_seconds)
     return {
         "recipe": name,
         "steps": steps,
         "samples_per_epoch": samples,
-        "dlapps_sps": samples_per_second(samples, dlapps_seconds),
+        "dlapps_sps": dlapps_sps,
         "plain_sps": plain_sps,
-        "ratio": statistics.median(
+        "ratio": dlapps_sps / plain_sps,
+        "paired_ratio": statistics.median(
             plain / dlapps for dlapps, plain in zip(dlapps_seconds, plain_seconds, strict=True)
         ),
         "fastest_ratio": min(plain_seconds) / min(dlapps_seconds),
