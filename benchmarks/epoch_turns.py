@@ -84,15 +84,30 @@ class EpochTurns:
             self._condition.notify_all()
 
 
-class _TurnTimer(keras.callbacks.Callback):
-    def __init__(self, turns, side):
+class EpochTimer(keras.callbacks.Callback):
+    """Wall time of each epoch, from its start to the end of every callback
+    before this one (so dlapps' checkpoints count)."""
+
+    def __init__(self):
         super().__init__()
-        self.turns, self.side, self.seconds = turns, side, []
+        self.seconds = []
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.turns._wait_for(self.side, epoch)
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self._start)
+
+
+class _TurnTimer(EpochTimer):
+    def __init__(self, turns, side):
+        super().__init__()
+        self.turns, self.side = turns, side
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.turns._wait_for(self.side, epoch)
+        super().on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
         self.turns._pass_on()

@@ -36,7 +36,8 @@ from tensorflow.python.framework.convert_to_constants import (  # noqa: E402
 )
 
 import dlapps  # noqa: E402
-from benchmarks.recipe_speed import EpochTimer, batch_size  # noqa: E402
+from benchmarks.epoch_turns import EpochTimer  # noqa: E402
+from benchmarks.recipe_speed import batch_size  # noqa: E402
 
 H200_BF16_DENSE_TFLOPS = 989.0
 

@@ -12,8 +12,8 @@ in one `fit` of many epochs, taking turns epoch by epoch in one process
 
 The order of the four rotates every round, so each goes first, second,
 third and last equally often. Prints each side's epoch seconds and, per
-side, the median over rounds of plain seconds over its seconds (below 1:
-slower than plain).
+side, plain's median epoch over its median epoch (below 1: slower than
+plain), with the median over rounds of the same ratio beside it.
 
 Usage: python -m benchmarks.overhead_breakdown NAME [--epoch-seconds S] [--rounds N]
 """
@@ -24,7 +24,15 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.epoch_turns import EpochTurns
-from benchmarks.recipe_speed import data, dlapps_fit, plain_model, steps_for
+from benchmarks.recipe_speed import (
+    data,
+    dlapps_fit,
+    hand_written_fit,
+    median_ratio,
+    paired_ratio,
+    plain_model,
+    steps_for,
+)
 from dlapps import engine
 from dlapps.data.performance import tune_pipeline
 from dlapps.run_folder import RunFolder
@@ -32,19 +40,14 @@ from dlapps.run_folder import RunFolder
 SIDES = ("dlapps", "plain", "tuned", "callbacks")
 
 
-def hand_written_fit(name, steps, epochs, timer, tuned=False, callbacks=()):
-    """A function that runs a hand-written `model.fit` of `epochs` epochs."""
+def baseline_fit(name, steps, epochs, timer, tuned=False, callbacks=()):
+    """A function that runs a fresh baseline model's `model.fit`, on the
+    pipeline as the engine tunes it if `tuned`."""
     model, train, val = plain_model(name, steps, epochs=epochs)
     if tuned:
         train = tune_pipeline(train)
         val = tune_pipeline(val, deterministic=True)
-
-    def fit():
-        model.fit(
-            train, validation_data=val, epochs=epochs, callbacks=[*callbacks, timer], verbose=0
-        )
-
-    return fit
+    return hand_written_fit(model, train, val, epochs, timer, callbacks)
 
 
 def breakdown(name, epoch_seconds, rounds):
@@ -58,9 +61,9 @@ def breakdown(name, epoch_seconds, rounds):
         recipe, train, val = data(name, steps, epochs=epochs, jit_compile=False)
         turns.run(
             dlapps=dlapps_fit(recipe, train, val, Path(folder) / "run", turns.timer("dlapps")),
-            plain=hand_written_fit(name, steps, epochs, turns.timer("plain")),
-            tuned=hand_written_fit(name, steps, epochs, turns.timer("tuned"), tuned=True),
-            callbacks=hand_written_fit(
+            plain=baseline_fit(name, steps, epochs, turns.timer("plain")),
+            tuned=baseline_fit(name, steps, epochs, turns.timer("tuned"), tuned=True),
+            callbacks=baseline_fit(
                 name, steps, epochs, turns.timer("callbacks"), callbacks=callbacks
             ),
         )
@@ -79,8 +82,10 @@ def main():
         epochs = " ".join(f"{value:.2f}" for value in values)
         print(f"{side:<10} median {statistics.median(values):6.2f} s   {epochs}")
     for side in ("dlapps", "tuned", "callbacks"):
-        ratios = [p / s for p, s in zip(seconds["plain"], seconds[side], strict=True)]
-        print(f"plain/{side:<10} median of rounds {statistics.median(ratios):.3f}")
+        print(
+            f"plain/{side:<10} {median_ratio(seconds['plain'], seconds[side]):.3f}"
+            f"   (median of rounds {paired_ratio(seconds['plain'], seconds[side]):.3f})"
+        )
 
 
 if __name__ == "__main__":

@@ -48,24 +48,9 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import dlapps  # noqa: E402
-from benchmarks.epoch_turns import EpochTurns  # noqa: E402
+from benchmarks.epoch_turns import EpochTimer, EpochTurns  # noqa: E402
 from dlapps.data.performance import tune_pipeline  # noqa: E402
 from dlapps.export import signature_arguments  # noqa: E402
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Wall time of each epoch, from its start to the end of every callback
-    before this one (so dlapps' checkpoints count)."""
-
-    def __init__(self):
-        super().__init__()
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
 
 
 def examples_in(batch):
@@ -112,6 +97,18 @@ def plain_fit(name, steps, epochs, jit_compile=False):
 
 def samples_per_second(samples, seconds):
     return samples / statistics.median(seconds)
+
+
+def median_ratio(plain_seconds, seconds):
+    """Plain's median epoch over the other side's (below 1: slower than
+    plain); a spike of either side's machine does not move it."""
+    return statistics.median(plain_seconds) / statistics.median(seconds)
+
+
+def paired_ratio(plain_seconds, seconds):
+    """The median, over epochs run one beside the other, of plain seconds
+    over the other side's."""
+    return statistics.median(p / s for p, s in zip(plain_seconds, seconds, strict=True))
 
 
 def pipeline_rate(train, passes=3):
@@ -184,6 +181,14 @@ def dlapps_fit(recipe, train, val, run_dir, timer):
     return lambda: recipe.fit(train, val, run_dir=run_dir, callbacks=[timer], verbose=0)
 
 
+def hand_written_fit(model, train, val, epochs, timer, callbacks=()):
+    """A function of no arguments that runs the baseline's `model.fit` of
+    `epochs` epochs (for `EpochTurns.run`), `timer` its last callback."""
+    return lambda: model.fit(
+        train, validation_data=val, epochs=epochs, callbacks=[*callbacks, timer], verbose=0
+    )
+
+
 def measure(name, epoch_seconds, epochs):
     steps = steps_for(name, epoch_seconds)
     with tempfile.TemporaryDirectory() as folder:
@@ -192,13 +197,7 @@ def measure(name, epoch_seconds, epochs):
         turns = EpochTurns(("dlapps", "plain"), epochs)
         turns.run(
             dlapps=dlapps_fit(recipe, train, val, Path(folder) / "run", turns.timer("dlapps")),
-            plain=lambda: plain.fit(
-                plain_train,
-                validation_data=plain_val,
-                epochs=epochs,
-                callbacks=[turns.timer("plain")],
-                verbose=0,
-            ),
+            plain=hand_written_fit(plain, plain_train, plain_val, epochs, turns.timer("plain")),
         )
         # The first epoch of each side traces its functions; in the last,
         # the other side may be wrapping up (dlapps saves and evaluates).
@@ -217,10 +216,8 @@ def measure(name, epoch_seconds, epochs):
         "samples_per_epoch": samples,
         "dlapps_sps": dlapps_sps,
         "plain_sps": plain_sps,
-        "ratio": dlapps_sps / plain_sps,
-        "paired_ratio": statistics.median(
-            plain / dlapps for dlapps, plain in zip(dlapps_seconds, plain_seconds, strict=True)
-        ),
+        "ratio": median_ratio(plain_seconds, dlapps_seconds),
+        "paired_ratio": paired_ratio(plain_seconds, dlapps_seconds),
         "fastest_ratio": min(plain_seconds) / min(dlapps_seconds),
         "dlapps_epoch_seconds": dlapps_seconds,
         "plain_epoch_seconds": plain_seconds,
